@@ -1,0 +1,89 @@
+# LÚMEN — one Makefile for both run modes.
+#   Docker mode: when a Docker engine answers, up/down/logs/clean drive docker compose.
+#   Native mode (default here): embedded PostgreSQL, mage start, jupyter lab — no Docker.
+# `make demo` and `make test` do all set-up themselves on a fresh machine.
+
+SHELL      := /bin/bash
+PYTHON     ?= python3
+VENV       := .venv
+MAGE_VENV  := .venv-mage
+BIN        := $(VENV)/bin
+LUMEN      := $(BIN)/lumen
+PIP_FLAGS  := --disable-pip-version-check --no-input -q
+COMPOSE    := $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
+DOCKER_OK  := $(shell docker info >/dev/null 2>&1 && echo 1)
+MODE       := $(if $(filter 0 no false,$(LUMEN_DOCKER)),native,$(if $(DOCKER_OK),docker,native))
+
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help setup up down logs clean demo test lab lint bench pipeline backfill
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+
+# ---------------------------------------------------------------- setup -----
+setup: $(VENV)/.installed $(MAGE_VENV)/.installed .env ## create .venv (lumen) and .venv-mage (Mage), .env, the kernelspec
+
+$(VENV)/.installed: pyproject.toml requirements/lumen.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "LÚMEN needs Python 3.11+ (set PYTHON=python3.x)")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "setup: installing the lumen env into $(VENV) (first time: ~1 min)"
+	@$(BIN)/python -m pip install $(PIP_FLAGS) --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
+	@$(BIN)/python -m pip install $(PIP_FLAGS) -c requirements/lumen.lock -e '.[dev]' 2>&1 | grep -v '^WARNING: Location' ; test $${PIPESTATUS[0]} -eq 0
+	@$(BIN)/python -m ipykernel install --sys-prefix --name lumen --display-name "LÚMEN (Python 3)" >/dev/null
+	@touch $@
+
+$(MAGE_VENV)/.installed: mage_project/requirements.txt mage_project/constraints.lock
+	@test -x $(MAGE_VENV)/bin/python || $(PYTHON) -m venv $(MAGE_VENV)
+	@echo "setup: installing the Mage env into $(MAGE_VENV) (first time: ~1.5 min)"
+	@$(MAGE_VENV)/bin/python -m pip install $(PIP_FLAGS) -c mage_project/constraints.lock -r mage_project/requirements.txt 2>&1 | grep -v '^WARNING: Location' ; test $${PIPESTATUS[0]} -eq 0
+	@touch $@
+
+.env: .env.example $(VENV)/.installed
+	@$(LUMEN) env
+
+# ---------------------------------------------------------------- stack -----
+up: setup ## start the stack (Docker if an engine answers, else native)
+ifeq ($(MODE),docker)
+	$(COMPOSE) up -d --build
+else
+	@$(LUMEN) db up
+endif
+
+down: ## stop the stack (data is kept)
+ifeq ($(MODE),docker)
+	$(COMPOSE) down
+else
+	@if [ -x $(LUMEN) ]; then $(LUMEN) db down; else echo "nothing to stop"; fi
+endif
+
+logs: ## show the stack's logs
+ifeq ($(MODE),docker)
+	$(COMPOSE) logs --tail=200 -f
+else
+	@for f in .lumen/postgres/log .lumen/logs/*.log; do [ -f "$$f" ] && { echo "==> $$f"; tail -n 50 "$$f"; }; done; true
+endif
+
+clean: down ## remove project-local state: .lumen/ runs/ reports/ generated docs, compose volumes
+ifeq ($(MODE),docker)
+	$(COMPOSE) down -v
+endif
+	rm -rf .lumen runs reports data/sample expectations/uncommitted
+
+# ------------------------------------------------------------- the jobs -----
+demo: up ## the main job: the pipeline on the offline sample, then a summary
+	@$(LUMEN) status
+
+test: setup ## run every test (real PostgreSQL, Papermill, mage run)
+	@$(BIN)/pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests — treated as a failure"; exit 1; fi; exit $$rc
+
+lint: setup ## ruff
+	$(BIN)/ruff check lumen tests benchmarks
+	$(BIN)/ruff format --check lumen tests benchmarks
+
+lab: ## JupyterLab on the lumen env (issue #7)
+	@echo "make lab: JupyterLab on 127.0.0.1:8888 arrives with the lab issue (#7)"
+
+bench: ## benchmarks (issue #8)
+	@echo "make bench: benchmarks arrive with the benchmarks issue (#8)"

@@ -1,0 +1,46 @@
+"""The `lumen` command."""
+
+from __future__ import annotations
+
+import os
+
+import typer
+
+from lumen import cli_db
+from lumen.cli_common import console, new_app, run
+from lumen.config import get_settings, project_root
+
+app = new_app("LÚMEN: INMET weather data → PostgreSQL → checks → dashboards.")
+app.add_typer(cli_db.app, name="db")
+
+
+@app.callback()
+def _main(debug: bool = typer.Option(False, "--debug", help="Show full tracebacks.")) -> None:
+    if debug:
+        os.environ["LUMEN_DEBUG"] = "1"
+
+
+@app.command("env")
+def env_init() -> None:
+    """Create .env from .env.example (random secrets where it says `generate`); keep existing values."""
+    from lumen.envfile import ensure_env_file
+
+    root = project_root()
+    added = ensure_env_file(root / ".env.example", root / ".env")
+    console.print(f".env: {len(added)} variable(s) added" if added else ".env: up to date")
+
+
+@app.command()
+def status() -> None:
+    """A summary of the stack: database, schemas and row counts."""
+    from lumen.summary import print_summary
+
+    print_summary(get_settings())
+
+
+def main() -> None:
+    run(app)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""`lumen db …`: the database's lifecycle."""
+
+from __future__ import annotations
+
+import typer
+
+from lumen.cli_common import console, new_app
+from lumen.config import get_settings
+from lumen.db import engine as dbc
+from lumen.db import migrate as migrations
+
+app = new_app("PostgreSQL: embedded server (default) or LUMEN_DATABASE_URL.")
+
+
+@app.command()
+def up(migrate: bool = typer.Option(True, help="Apply pending migrations after start.")) -> None:
+    """Start the embedded server (or check LUMEN_DATABASE_URL) and migrate."""
+    settings = get_settings()
+    if settings.database_url is None:
+        from lumen.db import server
+
+        info = server.up(settings)
+        console.print(f"database: embedded PostgreSQL {info.version} running (pid {info.pid}, data {info.pgdata})")
+    else:
+        with dbc.connect("admin", settings):
+            console.print(f"database: using LUMEN_DATABASE_URL {dbc.redact(dbc.admin_conn(settings))}")
+    if migrate:
+        _migrate(settings)
+
+
+@app.command()
+def down() -> None:
+    """Stop the embedded server (data is kept in .lumen/postgres)."""
+    settings = get_settings()
+    if settings.database_url is not None:
+        console.print("database: LUMEN_DATABASE_URL is set; nothing to stop here")
+        return
+    from lumen.db import server
+
+    stopped = server.down(settings)
+    console.print("database: stopped" if stopped else "database: was not running")
+
+
+@app.command()
+def status() -> None:
+    """Is the database up? Where is it? Which migrations are applied?"""
+    settings = get_settings()
+    if settings.database_url is None:
+        from lumen.db import server
+
+        info = server.status(settings)
+        if info is None:
+            console.print(f"database: embedded, stopped (data {server.pgdata(settings)})")
+            raise typer.Exit(3)
+        console.print(f"database: embedded PostgreSQL {info.version}, pid {info.pid}, data {info.pgdata}")
+    with dbc.connect("admin", settings) as conn:
+        done = migrations.applied(conn)
+    pending = [m.path.name for m in migrations.discover() if m.version not in done]
+    console.print(f"url: {dbc.redact(dbc.admin_conn(settings))}")
+    console.print(f"migrations: {len(done)} applied, {len(pending)} pending {' '.join(pending)}".rstrip())
+
+
+@app.command()
+def url(role: str = typer.Option("admin", help="admin, pipeline or reader.")) -> None:
+    """Print the connection URL (the password is never printed)."""
+    if role not in ("admin", "pipeline", "reader"):
+        raise typer.BadParameter("role must be admin, pipeline or reader")
+    console.print(dbc.redact(dbc.role_conn(role, get_settings())))  # type: ignore[arg-type]
+
+
+@app.command()
+def migrate() -> None:
+    """Apply pending SQL migrations (idempotent)."""
+    _migrate(get_settings())
+
+
+def _migrate(settings) -> None:
+    ran = migrations.migrate(settings)
+    names = ", ".join(m.path.name for m in ran)
+    console.print(f"migrations: {len(ran)} applied now{': ' + names if ran else ' (up to date)'}")

@@ -1,0 +1,135 @@
+"""Versioned SQL migrations: `lumen/db/sql/V###__name.sql`, applied in order, once each.
+
+Each file runs in its own transaction together with its row in
+`ops.schema_migrations` (version, name, sha256), under an advisory lock so two
+migrators never interleave. A file changed after it was applied is an error:
+write a new migration instead. The Docker postgres service runs the same files
+through `lumen db migrate` (one home for each SQL object).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from lumen.config import Settings, get_settings
+from lumen.db.engine import ROLES, connect
+from lumen.errors import DatabaseError
+
+SQL_DIR = Path(__file__).parent / "sql"
+_NAME = re.compile(r"^V(\d{3})__([a-z0-9_]+)\.sql$")
+_LOCK_KEY = 0x4C554D45  # "LUME"
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    path: Path
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+
+def discover(directory: Path = SQL_DIR) -> list[Migration]:
+    found: dict[int, Migration] = {}
+    for path in sorted(directory.glob("*.sql")):
+        match = _NAME.match(path.name)
+        if not match:
+            raise DatabaseError(f"{path.name}: migration files are named V###__snake_name.sql")
+        version = int(match.group(1))
+        if version in found:
+            raise DatabaseError(f"two migrations share version {version}: {found[version].path.name}, {path.name}")
+        found[version] = Migration(version, match.group(2), path)
+    return [found[v] for v in sorted(found)]
+
+
+def applied(conn: psycopg.Connection) -> dict[int, str]:
+    """version → checksum of what this database has applied."""
+    if conn.execute("SELECT to_regclass('ops.schema_migrations')").fetchone()[0] is None:
+        return {}
+    return dict(conn.execute("SELECT version, checksum FROM ops.schema_migrations").fetchall())
+
+
+def migrate(settings: Settings | None = None, directory: Path = SQL_DIR) -> list[Migration]:
+    """Apply pending migrations, then give the roles LOGIN and their .env passwords. Returns what ran."""
+    settings = settings or get_settings()
+    migrations = discover(directory)
+    ran: list[Migration] = []
+    with connect("admin", settings, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (_LOCK_KEY,))
+        try:
+            done = applied(conn)
+            for m in migrations:
+                if m.version in done:
+                    if done[m.version] != m.checksum:
+                        raise DatabaseError(
+                            f"migration {m.path.name} changed after it was applied; add a new migration instead"
+                        )
+                    continue
+                try:
+                    with conn.transaction():
+                        conn.execute(m.path.read_text(encoding="utf-8"))  # type: ignore[arg-type]
+                        conn.execute(
+                            "INSERT INTO ops.schema_migrations (version, name, checksum) VALUES (%s, %s, %s)",
+                            (m.version, m.name, m.checksum),
+                        )
+                except psycopg.Error as exc:
+                    raise DatabaseError(f"migration {m.path.name} failed: {str(exc).strip()}") from None
+                ran.append(m)
+            _sync_role_logins(conn, settings)
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_KEY,))
+    return ran
+
+
+def _sync_role_logins(conn: psycopg.Connection, settings: Settings) -> None:
+    """LOGIN + password from .env for each role; untouched when already so (migrate twice changes nothing)."""
+    passwords = {"pipeline": settings.pipeline_password, "reader": settings.reader_password}
+    for key, role in ROLES.items():
+        secret = passwords[key]
+        password = secret.get_secret_value() if secret else None
+        row = (
+            conn.execute(
+                "SELECT rolcanlogin, (SELECT rolpassword FROM pg_authid WHERE rolname = %s) "
+                "FROM pg_roles WHERE rolname = %s",
+                (role, role),
+            ).fetchone()
+            if _can_read_authid(conn)
+            else None
+        )
+        if row is not None and row[0] and (password is None or _scram_matches(row[1], password)):
+            continue
+        stmt = sql.SQL("ALTER ROLE {} LOGIN").format(sql.Identifier(role))
+        if password:
+            stmt = sql.SQL("{} PASSWORD {}").format(stmt, sql.Literal(password))
+        conn.execute(stmt)
+
+
+def _can_read_authid(conn: psycopg.Connection) -> bool:
+    return bool(conn.execute("SELECT has_table_privilege('pg_authid', 'SELECT')").fetchone()[0])
+
+
+def _scram_matches(stored: str | None, password: str) -> bool:
+    """Check a password against PostgreSQL's SCRAM-SHA-256 verifier (RFC 5802 / 7677)."""
+    if not stored or not stored.startswith("SCRAM-SHA-256$"):
+        return False
+    try:
+        head, keys = stored[len("SCRAM-SHA-256$") :].split("$")
+        iterations, salt = head.split(":")
+        stored_key, server_key = keys.split(":")
+        salted = hashlib.pbkdf2_hmac("sha256", password.encode(), base64.b64decode(salt), int(iterations))
+        client_key = hmac.new(salted, b"Client Key", "sha256").digest()
+        expected = base64.b64encode(hashlib.sha256(client_key).digest()).decode()
+        expected_server = base64.b64encode(hmac.new(salted, b"Server Key", "sha256").digest()).decode()
+    except ValueError:
+        return False
+    return hmac.compare_digest(expected, stored_key) and hmac.compare_digest(expected_server, server_key)

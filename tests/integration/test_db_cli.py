@@ -1,0 +1,75 @@
+"""The `lumen db` command as a user runs it: embedded server lifecycle, URLs, errors."""
+
+import time
+
+import psycopg
+import pytest
+
+from tests.conftest import TEST_PASSWORDS, lumen_cli
+
+pytestmark = pytest.mark.slow
+
+
+def test_embedded_server_keeps_data_across_restart(tmp_path):
+    env = {"LUMEN_STATE_DIR": str(tmp_path / "state"), **TEST_PASSWORDS}
+    try:
+        up = lumen_cli("db", "up", env=env)
+        assert up.returncode == 0, up.stderr
+        assert "embedded PostgreSQL 18" in up.stdout and "applied now" in up.stdout
+        assert (tmp_path / "state" / "postgres" / "PG_VERSION").exists()
+
+        url = lumen_cli("db", "url", env=env).stdout.strip()
+        with psycopg.connect(url) as conn:
+            conn.execute("CREATE TABLE ops.kept (v text)")
+            conn.execute("INSERT INTO ops.kept VALUES ('survives a restart')")
+
+        down = lumen_cli("db", "down", env=env)
+        assert down.returncode == 0 and "stopped" in down.stdout
+        stopped = lumen_cli("db", "status", env=env)
+        assert stopped.returncode == 3 and "stopped" in stopped.stdout
+        with pytest.raises(psycopg.OperationalError):
+            psycopg.connect(url, connect_timeout=2)
+
+        again = lumen_cli("db", "up", env=env)
+        assert again.returncode == 0, again.stderr
+        assert "(up to date)" in again.stdout  # migrations not re-applied
+        with psycopg.connect(url) as conn:
+            assert conn.execute("SELECT v FROM ops.kept").fetchall() == [("survives a restart",)]
+        status = lumen_cli("db", "status", env=env)
+        assert status.returncode == 0 and "0 pending" in status.stdout
+    finally:
+        lumen_cli("db", "down", env=env)
+
+
+def test_url_never_prints_the_password():
+    env = {"LUMEN_DATABASE_URL": "postgresql://owner:Sup3r-S3cret@db.example:5433/lumen", **TEST_PASSWORDS}
+    for role in ("admin", "pipeline", "reader"):
+        out = lumen_cli("db", "url", "--role", role, env=env)
+        assert out.returncode == 0, out.stderr
+        assert "Sup3r-S3cret" not in out.stdout and TEST_PASSWORDS["LUMEN_READER_PASSWORD"] not in out.stdout
+        assert TEST_PASSWORDS["LUMEN_PIPELINE_PASSWORD"] not in out.stdout
+        assert "***" in out.stdout and "db.example:5433/lumen" in out.stdout
+    assert "lumen_reader:***@" in lumen_cli("db", "url", "--role", "reader", env=env).stdout
+
+
+def test_unreachable_database_fails_fast_and_clearly():
+    env = {"LUMEN_DATABASE_URL": "postgresql://owner:Sup3r-S3cret@127.0.0.1:1/lumen", "LUMEN_CONNECT_TIMEOUT": "3"}
+    start = time.monotonic()
+    out = lumen_cli("db", "status", env=env, timeout=30)
+    elapsed = time.monotonic() - start
+    assert out.returncode == 1
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr  # one line, no traceback
+    assert lines[0].startswith("lumen: error: cannot connect to PostgreSQL at 127.0.0.1:1/lumen")
+    assert "Sup3r-S3cret" not in out.stderr
+    assert elapsed < 10
+
+
+def test_config_error_is_one_line_and_debug_shows_traceback():
+    env = {"LUMEN_ON_INVALID": "maybe"}
+    out = lumen_cli("db", "url", env=env)
+    assert out.returncode == 1
+    assert out.stderr.strip().splitlines() == [out.stderr.strip()]
+    assert out.stderr.startswith("lumen: error: LUMEN_ON_INVALID:")
+    debug = lumen_cli("--debug", "db", "url", env=env)
+    assert "Traceback" in debug.stderr and "LUMEN_ON_INVALID" in debug.stderr

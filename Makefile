@@ -72,6 +72,9 @@ endif
 
 # ------------------------------------------------------------- the jobs -----
 demo: up ## the main job: the pipeline on the offline sample, then a summary
+	@$(LUMEN) sample --out data/sample
+	@$(LUMEN) stations --file data/sample/api/estacoes_T.json --save >/dev/null
+	@$(LUMEN) ingest archive data/sample/archive/2024.zip
 	@$(LUMEN) status
 
 test: setup ## run every test (real PostgreSQL, Papermill, mage run)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 import typer
 
-from lumen import cli_db
+from lumen import cli_db, cli_ingest
 from lumen.cli_common import console, new_app, run
 from lumen.config import get_settings, project_root
 
 app = new_app("LÚMEN: INMET weather data → PostgreSQL → checks → dashboards.")
 app.add_typer(cli_db.app, name="db")
+app.add_typer(cli_ingest.app, name="ingest")
+app.command("stations")(cli_ingest.stations_command)
+app.command("sample")(cli_ingest.sample_command)
 
 
 @app.callback()
@@ -39,6 +43,10 @@ def status() -> None:
 
 
 def main() -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("warning: %(message)s"))
+    logging.getLogger("lumen").addHandler(handler)
+    logging.getLogger("lumen").setLevel(logging.WARNING)
     run(app)
 
 

@@ -99,7 +99,11 @@ def connect(role: Role = "pipeline", settings: Settings | None = None, **kwargs)
     conn = role_conn(role, settings)
     try:
         return psycopg.connect(
-            conn.url(), connect_timeout=settings.connect_timeout_s, application_name="lumen", **kwargs
+            conn.url(),
+            connect_timeout=settings.connect_timeout_s,
+            application_name="lumen",
+            options="-c TimeZone=UTC",
+            **kwargs,
         )
     except psycopg.OperationalError as exc:
         reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
@@ -116,6 +120,10 @@ def engine(role: Role = "pipeline", settings: Settings | None = None) -> sa.Engi
     conn = role_conn(role, settings)
     return sa.create_engine(
         conn.url(driver="postgresql+psycopg"),
-        connect_args={"connect_timeout": settings.connect_timeout_s, "application_name": "lumen"},
+        connect_args={
+            "connect_timeout": settings.connect_timeout_s,
+            "application_name": "lumen",
+            "options": "-c TimeZone=UTC",
+        },
         pool_pre_ping=True,
     )

@@ -1,0 +1,311 @@
+"""Load INMET data into raw_data, exactly as received, idempotently.
+
+One transaction per batch (a station CSV, or one API answer): a crash mid-batch
+leaves nothing of that batch, and re-running it is safe.
+
+Two ways in, chosen per batch:
+- **direct COPY** into the keyed table when raw_data has no row of that station in
+  the batch's period (a backfill): the fastest path PostgreSQL offers;
+- **staging + merge** otherwise (hourly windows overlap): COPY into a temporary
+  table, then insert the new hours and update only the rows whose values changed.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import secrets
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import psycopg
+from psycopg import sql
+
+from lumen.errors import LumenError
+from lumen.inmet import archive
+from lumen.inmet.schema import API_KEY_FIELDS, MEASUREMENT_COLUMNS, STATION_CODE
+
+OBS = "raw_data.inmet_observations"
+STATIONS = "raw_data.inmet_stations"
+KEY = ("source", "station_code", "observed_at")
+VALUE_COLUMNS = ("dt_medicao", "hr_medicao", *MEASUREMENT_COLUMNS, "other")
+STAGE = "lumen_stage_observations"
+
+
+class IngestError(LumenError):
+    """A batch could not be loaded; nothing of it was written."""
+
+
+@dataclass
+class LoadStats:
+    station_code: str
+    origin: str
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+
+    @property
+    def rows(self) -> int:
+        return self.new + self.changed + self.unchanged
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """`20240101T0300Z-1a2b3c`: sortable, unique, and safe in paths."""
+    now = now or datetime.now(UTC)
+    return f"{now:%Y%m%dT%H%MZ}-{secrets.token_hex(3)}"
+
+
+# ------------------------------------------------------------------ archive ----
+def load_archive_file(conn: psycopg.Connection, file: archive.ArchiveFile, run_id: str) -> LoadStats:
+    """Load one station CSV (and its station header) in one transaction."""
+    with file.opener() as raw:
+        stream = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
+        header = archive.read_header(stream, file.origin)
+        stats = LoadStats(header.station_code, file.origin)
+        columns = ("source", "station_code", "origin", "run_id", "observed_at", "dt_medicao", "hr_medicao",
+                   *header.columns)  # fmt: skip
+        prefix = b";".join(archive.copy_escape(v, header.encoding)
+                           for v in ("archive", header.station_code, file.origin, run_id)) + b";"  # fmt: skip
+        with conn.transaction():
+            stats = _load_rows(conn, file, stream, header, columns, prefix) or stats
+            _upsert_archive_station(conn, header, file.origin, run_id)  # last: the batch commits with it
+        return stats
+
+
+def _load_rows(conn, file, stream, header, columns, prefix) -> LoadStats | None:
+    stats = LoadStats(header.station_code, file.origin)
+    if not _has_rows(conn, "archive", header.station_code, file.period()):
+        try:
+            with conn.transaction():  # savepoint: falls back to merging on a key clash
+                chunks = archive.copy_chunks(stream, header, prefix, file.origin)
+                stats.new = _copy(conn, _copy_sql(OBS, columns, header.encoding), chunks, file.origin)
+                return stats
+        except psycopg.errors.UniqueViolation:
+            pass  # hours already there (or twice in the file): merging tells which
+    with file.opener() as raw:
+        stream = io.BufferedReader(raw)  # type: ignore[arg-type]
+        archive.read_header(stream, file.origin)
+        _create_stage(conn)
+        chunks = archive.copy_chunks(stream, header, prefix, file.origin)
+        _copy(conn, _copy_sql(STAGE, columns, header.encoding), chunks, file.origin)
+    return _merge(conn, file.origin).get(header.station_code)
+
+
+def load_archive(
+    conn: psycopg.Connection, files: Iterable[archive.ArchiveFile], run_id: str, progress=None
+) -> list[LoadStats]:
+    """Load many station CSVs, one transaction each; stops at the first bad file (earlier ones stay)."""
+    out = []
+    for file in files:
+        out.append(load_archive_file(conn, file, run_id))
+        if progress is not None:
+            progress(file, out[-1])
+    return out
+
+
+# ---------------------------------------------------------------------- api ----
+def api_rows(records: list[dict], origin: str, run_id: str) -> Iterator[tuple]:
+    """API records (every value a string or null) → raw rows; station fields and new fields go to `other`."""
+    for rec in records:
+        code = str(rec.get("CD_ESTACAO") or "").upper()
+        day, hour = rec.get("DT_MEDICAO"), rec.get("HR_MEDICAO")
+        if not STATION_CODE.match(code) or not day or not hour:
+            raise IngestError(f"{origin}: a record lacks CD_ESTACAO/DT_MEDICAO/HR_MEDICAO: {json.dumps(rec)[:120]}")
+        observed = _api_hour(str(day), str(hour), origin)
+        measures = [_text(rec.get(col.upper())) for col in MEASUREMENT_COLUMNS]
+        known = {*API_KEY_FIELDS, *(c.upper() for c in MEASUREMENT_COLUMNS)}
+        other = {k: v for k, v in rec.items() if k not in known}
+        yield (
+            "api",
+            code,
+            origin,
+            run_id,
+            observed,
+            str(day),
+            str(hour),
+            *measures,
+            json.dumps(other) if other else None,
+        )
+
+
+def load_api_observations(conn: psycopg.Connection, records: list[dict], origin: str, run_id: str) -> list[LoadStats]:
+    """Merge one API answer (one transaction). Returns stats per station."""
+    if not records:
+        return []
+    columns = ("source", "station_code", "origin", "run_id", "observed_at", *VALUE_COLUMNS)
+    rows = list(api_rows(records, origin, run_id))
+    with conn.transaction():
+        _create_stage(conn)
+        with conn.cursor().copy(
+            sql.SQL("COPY {} ({}) FROM STDIN").format(
+                sql.Identifier(STAGE), sql.SQL(", ").join(map(sql.Identifier, columns))
+            )
+        ) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return list(_merge(conn, origin).values())
+
+
+def _api_hour(day: str, hour: str, origin: str) -> datetime:
+    try:
+        hhmm = hour.strip().replace(":", "").replace(" UTC", "").zfill(4)
+        return datetime.strptime(f"{day.strip()[:10]} {hhmm}", "%Y-%m-%d %H%M").replace(tzinfo=UTC)
+    except ValueError:
+        raise IngestError(f"{origin}: unreadable DT_MEDICAO/HR_MEDICAO {day!r} {hour!r}") from None
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def load_api_stations(conn: psycopg.Connection, stations: list[dict], origin: str, run_id: str) -> int:
+    """Upsert an `/estacoes/T|M` answer; returns how many rows were new or changed."""
+    rows = []
+    for st in stations:
+        code = str(st.get("CD_ESTACAO") or "").strip().upper()
+        if not code:
+            raise IngestError(f"{origin}: a station without CD_ESTACAO: {json.dumps(st)[:120]}")
+        rows.append({
+            "station_code": code, "name": st.get("DC_NOME"), "uf": st.get("SG_ESTADO"),
+            "latitude": st.get("VL_LATITUDE"), "longitude": st.get("VL_LONGITUDE"),
+            "altitude": st.get("VL_ALTITUDE"), "started": st.get("DT_INICIO_OPERACAO"),
+            "status": st.get("CD_SITUACAO"), "station_type": st.get("TP_ESTACAO"), "payload": st,
+        })  # fmt: skip
+    with conn.transaction():
+        return sum(_upsert_station(conn, "api", row, origin, run_id) for row in rows)
+
+
+# ------------------------------------------------------------------ helpers ----
+def _copy_sql(table: str, columns: Iterable[str], encoding: str) -> sql.Composed:
+    enc = "LATIN1" if encoding == "latin-1" else "UTF8"
+    return sql.SQL("COPY {} ({}) FROM STDIN (FORMAT text, DELIMITER ';', ENCODING {})").format(
+        sql.SQL(table) if "." in table else sql.Identifier(table),
+        sql.SQL(", ").join(map(sql.Identifier, columns)),
+        sql.Literal(enc),
+    )
+
+
+_COPY_LINE = re.compile(r"line (\d+)(?:, column (\w+))?")
+
+
+def _copy(conn: psycopg.Connection, copy_sql: sql.Composed, chunks: Iterator[bytes], origin: str) -> int:
+    cur = conn.cursor()
+    try:
+        with cur.copy(copy_sql) as copy:
+            for chunk in chunks:
+                copy.write(chunk)
+    except (psycopg.errors.DataError, psycopg.errors.BadCopyFileFormat) as exc:
+        where = _COPY_LINE.search(exc.diag.context or "")
+        at = f"line {int(where.group(1)) + archive.META_LINES + 1}" if where else "a row"
+        col = f", column {where.group(2)}" if where and where.group(2) else ""
+        raise IngestError(f"{origin}: {at}{col}: {exc.diag.message_primary}") from None
+    return cur.rowcount
+
+
+def _create_stage(conn: psycopg.Connection) -> None:
+    conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} (LIKE {OBS} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
+    conn.execute(f"TRUNCATE {STAGE}")
+
+
+def _has_rows(conn: psycopg.Connection, source: str, code: str, period: tuple[date, date] | None) -> bool:
+    query = f"SELECT EXISTS (SELECT 1 FROM {OBS} WHERE source = %s AND station_code = %s"
+    params: list = [source, code]
+    if period is not None:
+        query += " AND observed_at >= %s AND observed_at < %s"
+        start = datetime.combine(period[0], datetime.min.time(), UTC)
+        params += [start, datetime.combine(period[1], datetime.min.time(), UTC) + timedelta(days=1)]
+    return bool(conn.execute(query + ")", params).fetchone()[0])
+
+
+def _merge(conn: psycopg.Connection, origin: str) -> dict[str, LoadStats]:
+    """Staged rows → raw: insert new hours, update changed ones, leave the rest. Per-station counts."""
+    dupes = conn.execute(
+        f"SELECT station_code, observed_at, count(*) FROM {STAGE} GROUP BY 1, 2 HAVING count(*) > 1 "
+        "ORDER BY 1, 2 LIMIT 3"
+    ).fetchall()
+    if dupes:
+        shown = ", ".join(f"{c} {t:%Y-%m-%d %H:%M} UTC ({n}×)" for c, t, n in dupes)
+        raise IngestError(f"{origin}: the same hour appears more than once: {shown}")
+    cols = ", ".join(("source", "station_code", "observed_at", *VALUE_COLUMNS, "origin", "run_id"))
+    changed = ", ".join(f"{c} = EXCLUDED.{c}" for c in (*VALUE_COLUMNS, "origin", "run_id"))
+    old = ", ".join(f"t.{c}" for c in VALUE_COLUMNS)
+    new = ", ".join(f"EXCLUDED.{c}" for c in VALUE_COLUMNS)
+    rows = conn.execute(
+        f"""
+        WITH staged AS (SELECT station_code, count(*) AS n FROM {STAGE} GROUP BY 1),
+        merged AS (
+            INSERT INTO {OBS} AS t ({cols}) SELECT {cols} FROM {STAGE}
+            ON CONFLICT ({", ".join(KEY)}) DO UPDATE SET {changed}, ingested_at = now()
+            WHERE ({old}) IS DISTINCT FROM ({new})
+            RETURNING t.station_code, (t.xmax = 0) AS inserted
+        )
+        SELECT s.station_code, s.n,
+               count(m.*) FILTER (WHERE m.inserted), count(m.*) FILTER (WHERE NOT m.inserted)
+        FROM staged s LEFT JOIN merged m USING (station_code) GROUP BY s.station_code, s.n
+        """
+    ).fetchall()
+    return {code: LoadStats(code, origin, new=ins, changed=upd, unchanged=n - ins - upd) for code, n, ins, upd in rows}
+
+
+def _upsert_archive_station(conn: psycopg.Connection, header: archive.Header, origin: str, run_id: str) -> None:
+    m = header.meta
+    row = {
+        "station_code": header.station_code, "name": m.get("name"), "uf": m.get("uf"),
+        "latitude": m.get("latitude"), "longitude": m.get("longitude"), "altitude": m.get("altitude"),
+        "started": m.get("founded"), "status": None, "station_type": None, "payload": header.labels,
+    }  # fmt: skip
+    _upsert_station(conn, "archive", row, origin, run_id)
+
+
+_STATION_COLS = ("name", "uf", "latitude", "longitude", "altitude", "started", "status", "station_type", "payload")
+
+
+def _upsert_station(conn: psycopg.Connection, source: str, row: dict, origin: str, run_id: str) -> int:
+    values = [row[c] if c != "payload" else json.dumps(row[c], ensure_ascii=False) for c in _STATION_COLS]
+    cols = ", ".join(_STATION_COLS)
+    cur = conn.execute(
+        f"""
+        INSERT INTO {STATIONS} AS t (source, station_code, {cols}, origin, run_id)
+        VALUES (%s, %s, {", ".join(["%s"] * len(_STATION_COLS))}, %s, %s)
+        ON CONFLICT (source, station_code) DO UPDATE
+           SET ({cols}, origin, run_id, ingested_at) =
+               ({", ".join(f"EXCLUDED.{c}" for c in _STATION_COLS)}, EXCLUDED.origin, EXCLUDED.run_id, now())
+         WHERE ({", ".join(f"t.{c}" for c in _STATION_COLS)})
+               IS DISTINCT FROM ({", ".join(f"EXCLUDED.{c}" for c in _STATION_COLS)})
+        """,
+        [source, row["station_code"], *values, origin, run_id],
+    )
+    return cur.rowcount
+
+
+def api_windows(
+    codes: list[str], marks: dict[str, datetime], start: date | None, last: date, overlap_hours: int = 3
+) -> dict[date, list[str]]:
+    """First day to ask the API for, per station: `start` if given, else the watermark minus the
+    overlap (late data), else yesterday. Stations sharing a first day are grouped."""
+    groups: dict[date, list[str]] = {}
+    for code in codes:
+        if start is not None:
+            first = start
+        elif code in marks:
+            first = (marks[code] - timedelta(hours=overlap_hours)).date()
+        else:
+            first = last - timedelta(days=1)
+        groups.setdefault(min(first, last), []).append(code)
+    return groups
+
+
+def after_watermark(records: list[dict], mark: datetime | None, overlap_hours: int = 3) -> list[dict]:
+    """Only the hours at or after `mark - overlap` (the API answers whole days)."""
+    if mark is None:
+        return records
+    since = mark - timedelta(hours=overlap_hours)
+    return [r for r in records if _api_hour(str(r.get("DT_MEDICAO")), str(r.get("HR_MEDICAO")), "") >= since]
+
+
+def watermarks(conn: psycopg.Connection, source: str = "api") -> dict[str, datetime]:
+    """The last hour raw_data holds per station (hourly runs ask only for what comes after)."""
+    rows = conn.execute(f"SELECT station_code, max(observed_at) FROM {OBS} WHERE source = %s GROUP BY 1", (source,))
+    return dict(rows.fetchall())

@@ -1,0 +1,243 @@
+"""Reader for INMET's yearly historical archives (`dadoshistoricos/{YYYY}.zip`) and station CSVs.
+
+A station CSV is 8 `LABEL:;value` metadata lines, one header line, then one row per
+UTC hour: `;`-separated, decimal comma, a trailing `;`. Three eras exist:
+
+- ≤2018: `DATA (YYYY-MM-DD);HORA (UTC)` → `2018-01-01;00:00`, `-9999` for missing;
+- 2019:  `Data;Hora UTC` → `2019/01/01;0000 UTC`, empty for missing, `?` in labels;
+- 2020+: as 2019, with ASCII labels.
+
+Rows are never parsed value by value here: each chunk of lines is rewritten in one
+regex pass into PostgreSQL COPY text (station, UTC timestamp, then the line exactly
+as received), so values reach raw_data byte for byte and memory stays flat.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from lumen.errors import LumenError
+from lumen.inmet.schema import ARCHIVE_LABELS, ARCHIVE_META_PREFIXES, STATION_CODE, fold
+
+META_LINES = 8
+CHUNK_BYTES = 4 << 20
+FILE_NAME = re.compile(
+    r"INMET_(?P<region>[A-Z]{1,2})_(?P<uf>[A-Z]{2})_(?P<code>[A-Z][0-9]{3})_(?P<name>.*)_"
+    r"(?P<start>\d\d-\d\d-\d{4})_A_(?P<end>\d\d-\d\d-\d{4})\.CSV$",
+    re.IGNORECASE,
+)
+# date;hour at the start of each data line, for each era
+_ROW_FORMATS = {
+    "dash": re.compile(rb"^(\d{4})-(\d\d)-(\d\d);(\d\d):(\d\d);", re.MULTILINE),  # ≤2018
+    "slash": re.compile(rb"^(\d{4})/(\d\d)/(\d\d);(\d\d)(\d\d) UTC;", re.MULTILINE),  # 2019+
+}
+
+
+class ArchiveError(LumenError):
+    """An archive or CSV that is not what INMET publishes; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class ArchiveFile:
+    """One station CSV: on disk, or a member of a ZIP (opened lazily, never extracted)."""
+
+    name: str
+    origin: str
+    opener: Callable[[], BinaryIO] = field(repr=False, compare=False)
+
+    def period(self) -> tuple[date, date] | None:
+        """The period the file name claims (`…_01-01-2024_A_31-12-2024.CSV`)."""
+        match = FILE_NAME.search(self.name)
+        if not match:
+            return None
+        start, end = (datetime.strptime(match.group(g), "%d-%m-%Y").date() for g in ("start", "end"))
+        return start, end
+
+
+@dataclass(frozen=True)
+class Header:
+    """What the 9 header lines say."""
+
+    station_code: str
+    meta: dict[str, str]  # region, uf, name, station_code, latitude, … exactly as written
+    labels: dict[str, str]  # the metadata lines: label as written → value
+    columns: tuple[str, ...]  # raw_data columns of the measurement fields, in file order
+    trailing_separator: bool
+    encoding: str  # "utf-8" or "latin-1"
+
+
+def list_files(path: Path, stations: Iterable[str] = (), ufs: Iterable[str] = ()) -> Iterator[ArchiveFile]:
+    """Station CSVs in a ZIP, a folder or a single file, optionally only some stations or states.
+
+    Names are matched first (`INMET_S_PR_A807_…`); a member named otherwise is kept
+    and filtered later by its header.
+    """
+    wanted_codes = {s.strip().upper() for s in stations if s.strip()}
+    wanted_ufs = {u.strip().upper() for u in ufs if u.strip()}
+
+    def keep(name: str) -> bool:
+        match = FILE_NAME.search(name)
+        if match is None:
+            return True
+        if wanted_codes and match.group("code").upper() not in wanted_codes:
+            return False
+        return not (wanted_ufs and match.group("uf").upper() not in wanted_ufs)
+
+    if not path.exists():
+        raise ArchiveError(f"{path}: no such file or folder")
+    if path.is_dir():
+        for csv in sorted(p for p in path.rglob("*") if p.suffix.lower() == ".csv"):
+            if keep(csv.name):
+                yield ArchiveFile(csv.name, str(csv), lambda csv=csv: csv.open("rb"))
+        return
+    if path.suffix.lower() == ".zip" or zipfile.is_zipfile(path):
+        try:
+            archive = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise ArchiveError(f"{path}: not a readable ZIP archive ({exc})") from None
+        with archive:
+            members = [i for i in archive.infolist() if not i.is_dir() and i.filename.lower().endswith(".csv")]
+        for info in members:
+            name = info.filename.rsplit("/", 1)[-1]
+            if keep(name):
+                yield ArchiveFile(name, f"{path.name}!{info.filename}", _zip_opener(path, info.filename))
+        return
+    if keep(path.name):
+        yield ArchiveFile(path.name, str(path), lambda: path.open("rb"))
+
+
+def _zip_opener(path: Path, member: str) -> Callable[[], BinaryIO]:
+    def open_member() -> BinaryIO:
+        try:
+            archive = zipfile.ZipFile(path)
+            return archive.open(member)  # type: ignore[return-value]
+        except (zipfile.BadZipFile, OSError, KeyError) as exc:
+            raise ArchiveError(f"{path}!{member}: cannot read it from the ZIP ({exc})") from None
+
+    return open_member
+
+
+def read_header(stream: BinaryIO, origin: str) -> Header:
+    """Consume and check the 8 metadata lines and the column header line."""
+    raw_lines = [stream.readline() for _ in range(META_LINES + 1)]
+    if not raw_lines[-1]:
+        raise ArchiveError(f"{origin}: too short for an INMET station CSV (fewer than {META_LINES + 1} lines)")
+    try:
+        text = [line.decode("utf-8") for line in raw_lines]
+        encoding = "utf-8"
+    except UnicodeDecodeError:
+        text = [line.decode("latin-1") for line in raw_lines]
+        encoding = "latin-1"
+    labels: dict[str, str] = {}
+    meta: dict[str, str] = {}
+    for lineno, line in enumerate(text[:META_LINES], start=1):
+        label, sep, value = line.rstrip("\r\n").partition(";")
+        key = next((k for prefix, k in ARCHIVE_META_PREFIXES if fold(label).startswith(prefix)), None)
+        if not sep or key is None or key in meta:
+            raise ArchiveError(
+                f"{origin}: line {lineno}: expected a `LABEL:;value` metadata line "
+                f"(REGIAO, UF, ESTACAO, CODIGO (WMO), LATITUDE, LONGITUDE, ALTITUDE, DATA DE FUNDACAO), "
+                f"found {line.strip()[:60]!r}"
+            )
+        labels[label] = value.rstrip(";")
+        meta[key] = value.rstrip(";").strip()
+    code = meta["station_code"].upper()
+    if not STATION_CODE.match(code):
+        raise ArchiveError(f"{origin}: line 4: {meta['station_code']!r} is not an automatic-station code (A807…)")
+    fields = text[META_LINES].rstrip("\r\n").split(";")
+    trailing = fields[-1] == ""
+    if trailing:
+        fields = fields[:-1]
+    if len(fields) < 3 or not (fold(fields[0]).startswith("DATA") and fold(fields[1]).startswith("HORA")):
+        raise ArchiveError(
+            f"{origin}: line {META_LINES + 1}: expected the column header (Data;Hora UTC;…), "
+            f"found {text[META_LINES].strip()[:60]!r}"
+        )
+    columns = []
+    for label in fields[2:]:
+        code_ = ARCHIVE_LABELS.get(fold(label))
+        if code_ is None:
+            raise ArchiveError(f"{origin}: line {META_LINES + 1}: unknown column {label!r} (not an INMET hourly field)")
+        columns.append(code_.lower())
+    if len(set(columns)) != len(columns):
+        raise ArchiveError(f"{origin}: line {META_LINES + 1}: a column appears twice")
+    return Header(code, meta, labels, tuple(columns), trailing, encoding)
+
+
+def copy_escape(value: str, encoding: str = "utf-8") -> bytes:
+    """A constant for COPY text format with `;` as delimiter, in the stream's encoding."""
+    escaped = value.replace("\\", "\\\\").replace(";", "\\;").replace("\n", "\\n").replace("\r", "\\r")
+    return escaped.encode(encoding, errors="replace")
+
+
+def copy_chunks(stream: BinaryIO, header: Header, prefix: bytes, origin: str) -> Iterator[bytes]:
+    """COPY text rows: `prefix` + `YYYY-MM-DD HH:MM:00+00;` + the data line as received.
+
+    The stream must be positioned after the header. Raises ArchiveError at the first
+    line that is not an hourly row (with its line number in the file).
+    """
+    pattern: re.Pattern[bytes] | None = None
+    template = prefix.replace(b"\\", b"\\\\") + rb"\1-\2-\3 \4:\5:00+00;\g<0>"
+    lineno = META_LINES + 1  # lines consumed so far
+    pending = b""
+    while True:
+        lines = stream.readlines(CHUNK_BYTES)
+        if not lines:
+            break
+        chunk = pending + b"".join(lines)
+        pending = b""
+        if not chunk.endswith(b"\n"):
+            chunk += b"\n"
+        chunk = chunk.replace(b"\r\n", b"\n")
+        if b"\n\n" in chunk or chunk.startswith(b"\n"):
+            chunk = re.sub(rb"(?m)^\n", b"", chunk)  # blank lines carry no hour
+        if not chunk:
+            continue
+        if pattern is None:
+            pattern = next((p for p in _ROW_FORMATS.values() if p.match(chunk)), None)
+            if pattern is None:
+                _raise_bad_line(chunk, None, lineno, origin)
+        if header.trailing_separator:
+            chunk = chunk.replace(b";\n", b"\n")
+        out, count = pattern.subn(template, chunk)
+        n_lines = chunk.count(b"\n")
+        if count != n_lines:
+            _raise_bad_line(chunk, pattern, lineno, origin)
+        lineno += n_lines
+        yield out
+
+
+def _raise_bad_line(chunk: bytes, pattern: re.Pattern[bytes] | None, first: int, origin: str) -> None:
+    for offset, line in enumerate(chunk.split(b"\n")):
+        if pattern is None or not pattern.match(line + b"\n"):
+            shown = line.decode("latin-1")[:70]
+            raise ArchiveError(
+                f"{origin}: line {first + offset + 1}: not an hourly row "
+                f"(expected `YYYY/MM/DD;HHMM UTC;…` or `YYYY-MM-DD;HH:MM;…`), found {shown!r}"
+            )
+    raise ArchiveError(f"{origin}: unreadable rows after line {first}")  # pragma: no cover
+
+
+def read_records(file: ArchiveFile) -> tuple[Header, list[dict[str, str]]]:
+    """Every row of one station CSV as {column: text as received}, through the same transform
+    the loader uses (for tests, notebooks and small files; the loader streams instead)."""
+    with file.opener() as raw:
+        stream = io.BufferedReader(raw) if not isinstance(raw, io.BufferedReader) else raw  # type: ignore[arg-type]
+        header = read_header(stream, file.origin)
+        names = ["station_code", "observed_at", "dt_medicao", "hr_medicao", *header.columns]
+        prefix = copy_escape(header.station_code) + b";"
+        rows = []
+        for chunk in copy_chunks(stream, header, prefix, file.origin):
+            for line in chunk.decode(header.encoding).splitlines():
+                values = line.split(";")
+                if len(values) != len(names):
+                    raise ArchiveError(f"{file.origin}: a row has {len(values) - 4} values, expected {len(names) - 4}")
+                rows.append(dict(zip(names, values, strict=True)))
+    return header, rows

@@ -1,0 +1,59 @@
+"""Download INMET's yearly archive ZIPs into `data/cache/` — resumable, and reused once complete."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import requests
+from tqdm import tqdm
+
+from lumen.errors import LumenError
+from lumen.inmet.api import USER_AGENT
+
+BLOCK = 64 << 10  # a broken connection loses at most one block
+
+
+class DownloadError(LumenError):
+    """The archive could not be fetched (the partial file is kept for the next try)."""
+
+
+def archive_url(base_url: str, year: int) -> str:
+    return f"{base_url.rstrip('/')}/{year}.zip"
+
+
+def fetch_year(base_url: str, year: int, cache_dir: Path, timeout_s: float = 60.0, progress: bool = True) -> Path:
+    """`{cache_dir}/{year}.zip`, downloading (or resuming) it when not complete already."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    target = cache_dir / f"{year}.zip"
+    if target.exists() and zipfile.is_zipfile(target):
+        return target
+    part = target.with_suffix(".zip.part")
+    url = archive_url(base_url, year)
+    have = part.stat().st_size if part.exists() else 0
+    headers = {"User-Agent": USER_AGENT, **({"Range": f"bytes={have}-"} if have else {})}
+    try:
+        with requests.get(url, headers=headers, stream=True, timeout=timeout_s) as resp:
+            if resp.status_code == 416:  # the partial file is already whole
+                resp.close()
+            elif resp.status_code not in (200, 206):
+                raise DownloadError(f"{url}: HTTP {resp.status_code}")
+            else:
+                if resp.status_code == 200:
+                    have = 0  # the server ignored Range: start over
+                total = int(resp.headers.get("Content-Length", 0)) + have or None
+                with (
+                    part.open("ab" if have else "wb") as out,
+                    tqdm(
+                        total=total, initial=have, unit="B", unit_scale=True, desc=f"{year}.zip", disable=not progress
+                    ) as bar,
+                ):
+                    for block in resp.iter_content(BLOCK):
+                        out.write(block)
+                        bar.update(len(block))
+    except requests.RequestException as exc:
+        raise DownloadError(f"{url}: download interrupted ({type(exc).__name__}); run again to resume") from None
+    if not zipfile.is_zipfile(part):
+        raise DownloadError(f"{url}: the download is not a ZIP archive (kept as {part} for inspection)")
+    part.rename(target)
+    return target

@@ -1,0 +1,221 @@
+"""Loading into raw_data against a real PostgreSQL: exact rows, idempotency, crash safety, bad input."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from lumen import ingest
+from lumen.db import connect
+from lumen.inmet.archive import ArchiveError, list_files
+from lumen.sample import generate
+from tests.conftest import samples_dir
+from tests.fakes.inmet import api_records_from_pandas_csv
+
+CHECKSUM = """
+SELECT count(*), md5(string_agg(t::text, '|' ORDER BY source, station_code, observed_at))
+FROM raw_data.inmet_observations t
+"""
+
+
+def load(settings, path: Path, **filters) -> list[ingest.LoadStats]:
+    with connect("pipeline", settings) as conn:
+        return ingest.load_archive(conn, list_files(path, **filters), ingest.new_run_id())
+
+
+def test_real_years_land_byte_for_byte(migrated_db):
+    samples = samples_dir()
+    for year, hours in ((2018, 8760), (2019, 8760), (2024, 8784)):
+        stats = load(migrated_db, samples / f"INMET_S_PR_A807_CURITIBA_01-01-{year}_A_31-12-{year}.CSV")
+        assert [(s.station_code, s.new, s.changed, s.unchanged) for s in stats] == [("A807", hours, 0, 0)]
+    with connect("admin", migrated_db) as conn:
+        rows = conn.execute(
+            "SELECT extract(year FROM observed_at)::int, count(*) FROM raw_data.inmet_observations "
+            "GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        assert rows == [(2018, 8760), (2019, 8760), (2024, 8784)]
+        row = conn.execute(
+            "SELECT dt_medicao, hr_medicao, chuva, rad_glo, tem_ins FROM raw_data.inmet_observations "
+            "WHERE observed_at = '2018-01-01 02:00+00'"
+        ).fetchone()
+        assert row == ("2018-01-01", "02:00", ",2", "-9999", "19,2")
+        station = conn.execute(
+            "SELECT name, uf, latitude, started, payload->>'CODIGO (WMO):' FROM raw_data.inmet_stations"
+        ).fetchone()
+        assert station == ("CURITIBA", "PR", "-25,4486111", "28/01/03", "A807")  # the latest file's header
+
+
+def test_same_window_three_times_changes_nothing(migrated_db, tmp_path):
+    sample = generate(tmp_path / "s", days=7)
+    sums = []
+    for _ in range(3):
+        load(migrated_db, sample.archive_zip)
+        with connect("admin", migrated_db) as conn:
+            sums.append(conn.execute(CHECKSUM).fetchone())
+    assert sums[0][0] == 4 * 7 * 24
+    assert sums[0] == sums[1] == sums[2]
+    second = load(migrated_db, sample.archive_zip)
+    assert {(s.new, s.changed, s.unchanged) for s in second} == {(0, 0, 168)}
+
+
+def test_a_corrected_file_updates_only_changed_rows(migrated_db, tmp_path):
+    clean = generate(tmp_path / "a", days=3, stations=["A807"])
+    load(migrated_db, clean.archive_zip)
+    fixed = generate(tmp_path / "b", days=3, stations=["A807"], inject=["rh_150"])
+    stats = load(migrated_db, fixed.archive_zip)
+    assert [(s.new, s.changed, s.unchanged) for s in stats] == [(0, 1, 71)]
+    with connect("admin", migrated_db) as conn:
+        assert conn.execute(
+            "SELECT umd_ins FROM raw_data.inmet_observations WHERE observed_at = '2024-11-02 03:00+00'"
+        ).fetchone() == ("150",)
+
+
+def test_api_answers_merge_with_strings_and_nulls(migrated_db):
+    records = api_records_from_pandas_csv(samples_dir() / "api_estacao_A621_2020-09-01_2020-09-30.pandas.csv")
+    records[0]["TEM_CPU"] = "31.5"
+    records[1]["XYZ_NEW"] = "kept"
+    origin = "https://apitempo.inmet.gov.br/estacao/2020-09-01/2020-09-30/A621"
+    with connect("pipeline", migrated_db) as conn:
+        first = ingest.load_api_observations(conn, records, origin, "run-1")
+        again = ingest.load_api_observations(conn, records, origin, "run-2")
+        records[5]["TEM_INS"] = "99.9"
+        third = ingest.load_api_observations(conn, records, origin, "run-3")
+        assert ingest.watermarks(conn) == {"A621": datetime(2020, 9, 30, 23, tzinfo=UTC)}
+    assert [(s.new, s.changed, s.unchanged) for s in first + again + third] == [(720, 0, 0), (0, 0, 720), (0, 1, 719)]
+    with connect("admin", migrated_db) as conn:
+        row = conn.execute(
+            "SELECT hr_medicao, tem_ins, rad_glo, tem_cpu, other->>'DC_NOME', run_id FROM raw_data.inmet_observations "
+            "WHERE observed_at = '2020-09-01 00:00+00'"
+        ).fetchone()
+        assert row == ("0000", "23.7", "-2.556", "31.5", "RIO DE JANEIRO - VILA MILITAR", "run-1")
+        assert conn.execute(
+            "SELECT other->>'XYZ_NEW' FROM raw_data.inmet_observations WHERE observed_at = '2020-09-01 01:00+00'"
+        ).fetchone() == ("kept",)
+        nulls = conn.execute("SELECT count(*) FROM raw_data.inmet_observations WHERE rad_glo IS NULL").fetchone()[0]
+        assert nulls == sum(1 for r in records if r["RAD_GLO"] is None) > 0
+
+
+def test_watermark_windows():
+    marks = {"A001": datetime(2024, 5, 10, 2, tzinfo=UTC)}
+    groups = ingest.api_windows(["A001", "A002"], marks, None, date(2024, 5, 10), overlap_hours=3)
+    assert groups == {date(2024, 5, 9): ["A001", "A002"]}
+    recs = [{"DT_MEDICAO": "2024-05-09", "HR_MEDICAO": f"{h:02d}00"} for h in range(20, 24)]
+    assert [r["HR_MEDICAO"] for r in ingest.after_watermark(recs, marks["A001"], 3)] == ["2300"]
+
+
+def test_bad_files_leave_earlier_data_untouched(migrated_db, tmp_path):
+    good = generate(tmp_path / "g", days=2, stations=["A807"])
+    load(migrated_db, good.archive_zip)
+    with connect("admin", migrated_db) as conn:
+        before = conn.execute(CHECKSUM).fetchone()
+    src = zipfile.ZipFile(good.archive_zip).read(zipfile.ZipFile(good.archive_zip).namelist()[0]).decode("latin-1")
+    lines = src.splitlines()
+    cases = {
+        "dupe": ("\n".join([*lines[:12], lines[11], *lines[12:]]), r"the same hour appears more than once: A807 "),
+        "badvalue": (
+            "\n".join([*lines[:11], lines[11].replace("UTC;", "UTC;1;2;3;", 1), *lines[12:]]),
+            r"line \d+: extra data after last expected column",
+        ),
+    }
+    for name, (text, message) in cases.items():
+        path = tmp_path / f"INMET_S_PR_A807_CURITIBA_01-11-2024_A_02-11-2024.{name}.CSV"
+        path.write_bytes(text.encode("latin-1"))
+        with pytest.raises(ingest.IngestError, match=message):
+            load(migrated_db, path)
+    unreadable = tmp_path / "2024.zip"
+    unreadable.write_bytes(b"PK\x03\x04garbage")
+    with pytest.raises(ArchiveError, match="not a readable ZIP"):
+        load(migrated_db, unreadable)
+    with connect("admin", migrated_db) as conn:
+        assert conn.execute(CHECKSUM).fetchone() == before
+
+
+def test_dupes_in_a_new_station_period_are_refused_too(migrated_db, tmp_path):
+    good = generate(tmp_path / "g", days=2, stations=["A001"])
+    text = zipfile.ZipFile(good.archive_zip).read(zipfile.ZipFile(good.archive_zip).namelist()[0]).decode("latin-1")
+    lines = text.splitlines()
+    path = tmp_path / "INMET_CO_DF_A001_BRASILIA_01-11-2024_A_02-11-2024.CSV"
+    path.write_bytes("\n".join([*lines, lines[-1]]).encode("latin-1"))
+    with pytest.raises(ingest.IngestError, match=r"A001 2024-11-02 23:00 UTC \(2×\)"):
+        load(migrated_db, path)
+    with connect("admin", migrated_db) as conn:
+        assert conn.execute("SELECT count(*) FROM raw_data.inmet_observations").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM raw_data.inmet_stations").fetchone() == (0,)
+
+
+@pytest.mark.slow
+def test_killed_mid_batch_then_rerun_has_every_row_once(migrated_db, tmp_path):
+    """SIGKILL while the 2nd file's rows are written but not committed; a re-run completes the job."""
+    sample = generate(tmp_path / "s", days=7)  # zip order: A807, A621, A001, A652
+    env = {
+        **os.environ,
+        "LUMEN_DATABASE_URL": migrated_db.database_url.get_secret_value(),
+        "LUMEN_PIPELINE_PASSWORD": migrated_db.pipeline_password.get_secret_value(),
+    }
+    blocker = connect("admin", migrated_db)
+    blocker.execute(  # holds the key the 2nd batch upserts last: the loader waits mid-batch
+        "INSERT INTO raw_data.inmet_stations (source, station_code, payload, origin, run_id) "
+        "VALUES ('archive', 'A621', '{}', 'test', 'blocker')"
+    )
+    lumen = str(Path(sys.executable).parent / "lumen")
+    proc = subprocess.Popen(
+        [lumen, "ingest", "archive", str(sample.archive_zip)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        with connect("admin", migrated_db, autocommit=True) as watch:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                waiting = watch.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'lumen' "
+                    "AND wait_event_type = 'Lock' AND datname = current_database()"
+                ).fetchone()[0]
+                if waiting:
+                    break
+                time.sleep(0.05)
+            assert waiting, "the loader never reached the 2nd batch"
+            counts = dict(
+                watch.execute("SELECT station_code, count(*) FROM raw_data.inmet_observations GROUP BY 1").fetchall()
+            )
+            assert counts == {"A807": 168}  # 1st batch committed, 2nd invisible
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        blocker.rollback()
+        blocker.close()
+    with connect("admin", migrated_db) as conn:
+        for _ in range(50):  # the orphaned backend aborts once it finds its client gone
+            if not conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'lumen' "
+                "AND datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchone()[0]:
+                break
+            time.sleep(0.1)
+        assert dict(
+            conn.execute("SELECT station_code, count(*) FROM raw_data.inmet_observations GROUP BY 1").fetchall()
+        ) == {"A807": 168}
+    stats = load(migrated_db, sample.archive_zip)
+    assert sorted((s.station_code, s.new, s.unchanged) for s in stats) == [
+        ("A001", 168, 0),
+        ("A621", 168, 0),
+        ("A652", 168, 0),
+        ("A807", 0, 168),
+    ]
+    with connect("admin", migrated_db) as conn:
+        total, distinct = conn.execute(
+            "SELECT count(*), count(DISTINCT (source, station_code, observed_at)) FROM raw_data.inmet_observations"
+        ).fetchone()
+        assert total == distinct == 4 * 168
+
+
+def test_pipeline_role_is_enough_and_reader_cannot_see_raw(migrated_db, tmp_path):
+    sample = generate(tmp_path / "s", days=1, stations=["A807"])
+    load(migrated_db, sample.archive_zip)
+    with connect("reader", migrated_db) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute("SELECT count(*) FROM raw_data.inmet_observations")

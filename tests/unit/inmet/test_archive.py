@@ -1,0 +1,139 @@
+"""The archive reader on the real A807 years (all three eras) and on broken files."""
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from lumen.inmet.archive import ArchiveError, ArchiveFile, list_files, read_records
+from tests.conftest import samples_dir
+
+YEARS = {2018: 8760, 2019: 8760, 2024: 8784}
+
+
+def real_file(year: int) -> Path:
+    return samples_dir() / f"INMET_S_PR_A807_CURITIBA_01-01-{year}_A_31-12-{year}.CSV"
+
+
+def one(path: Path) -> ArchiveFile:
+    files = list(list_files(path))
+    assert len(files) == 1
+    return files[0]
+
+
+@pytest.mark.parametrize("year", sorted(YEARS))
+def test_real_years_parse_to_every_hour(year):
+    header, rows = read_records(one(real_file(year)))
+    assert header.station_code == "A807" and header.meta["uf"] == "PR" and header.meta["name"] == "CURITIBA"
+    assert len(rows) == YEARS[year]
+    assert len({r["observed_at"] for r in rows}) == YEARS[year]
+    assert rows[0]["observed_at"] == f"{year}-01-01 00:00:00+00"
+    assert rows[-1]["observed_at"] == f"{year}-12-31 23:00:00+00"
+    assert header.encoding == "latin-1"
+
+
+def _raw_line(year: int, lineno: int) -> list[str]:
+    return real_file(year).read_bytes().decode("latin-1").splitlines()[lineno - 1].split(";")
+
+
+@pytest.mark.parametrize("year", sorted(YEARS))
+@pytest.mark.parametrize("lineno", [10, 11, 2000, 5555, 8769])
+def test_values_are_the_raw_text(year, lineno):
+    header, rows = read_records(one(real_file(year)))
+    raw = _raw_line(year, lineno)
+    row = rows[lineno - 10]
+    assert (row["dt_medicao"], row["hr_medicao"]) == (raw[0], raw[1])
+    assert [row[c] for c in header.columns] == raw[2:19]
+
+
+def test_eras_and_missing_values_as_received():
+    _, rows2018 = read_records(one(real_file(2018)))
+    first = rows2018[0]
+    assert (first["dt_medicao"], first["hr_medicao"]) == ("2018-01-01", "00:00")
+    assert first["chuva"] == "13,8" and first["rad_glo"] == "-9999" and first["pto_ins"] == "-9999"
+    assert rows2018[2]["chuva"] == ",2"  # no leading zero, kept as sent
+    header19, rows2019 = read_records(one(real_file(2019)))
+    assert header19.meta["founded"] == "28/01/03" and any(k.startswith("REGI?O") for k in header19.labels)
+    assert (rows2019[0]["dt_medicao"], rows2019[0]["hr_medicao"]) == ("2019/01/01", "0000 UTC")
+    assert rows2019[0]["rad_glo"] == ""  # 2019+: empty = missing
+    _, rows2024 = read_records(one(real_file(2024)))
+    noon = next(r for r in rows2024 if r["observed_at"] == "2024-06-01 15:00:00+00")
+    assert noon["rad_glo"] == "2346" and noon["tem_ins"] == "18,8" and noon["umd_ins"] == "65"
+
+
+def test_utf8_resaved_file_is_read(tmp_path):
+    resaved = tmp_path / real_file(2024).name
+    resaved.write_bytes(real_file(2024).read_bytes().decode("latin-1").encode("utf-8"))
+    header, rows = read_records(one(resaved))
+    assert header.encoding == "utf-8" and len(rows) == 8784
+
+
+def test_zip_with_and_without_folder_and_filters(tmp_path):
+    zpath = tmp_path / "2024.zip"
+    with zipfile.ZipFile(zpath, "w") as zf:
+        zf.write(real_file(2024), f"2024/{real_file(2024).name}")
+        zf.write(real_file(2019), real_file(2019).name)  # no folder
+        zf.writestr("2024/INMET_SE_RJ_A621_RIO DE JANEIRO_01-01-2024_A_31-12-2024.CSV", b"never opened")
+        zf.writestr("2024/readme.txt", b"ignored")
+    names = [f.name for f in list_files(zpath)]
+    assert len(names) == 3
+    picked = list(list_files(zpath, stations=["a807"]))
+    assert [f.origin for f in picked] == [f"2024.zip!2024/{real_file(2024).name}", f"2024.zip!{real_file(2019).name}"]
+    assert [f.name for f in list_files(zpath, ufs=["RJ"])] == [
+        "INMET_SE_RJ_A621_RIO DE JANEIRO_01-01-2024_A_31-12-2024.CSV"
+    ]
+    assert picked[0].period()[0].isoformat() == "2024-01-01"
+    assert len(read_records(picked[0])[1]) == 8784
+
+
+def test_unreadable_zip(tmp_path):
+    bad = tmp_path / "2024.zip"
+    bad.write_bytes(b"PK\x03\x04 this is not really a zip")
+    with pytest.raises(ArchiveError, match="not a readable ZIP archive"):
+        list(list_files(bad))
+
+
+def _write(tmp_path: Path, text: str, name: str = "INMET_S_PR_A807_X_01-01-2024_A_31-12-2024.CSV") -> ArchiveFile:
+    path = tmp_path / name
+    path.write_bytes(text.encode("latin-1"))
+    return one(path)
+
+
+def _real_text(year: int = 2024, lines: int = 20) -> list[str]:
+    return real_file(year).read_bytes().decode("latin-1").splitlines()[:lines]
+
+
+def test_missing_header_line(tmp_path):
+    text = _real_text()
+    del text[8]
+    with pytest.raises(ArchiveError, match=r"line 9: expected the column header"):
+        read_records(_write(tmp_path, "\n".join(text)))
+
+
+def test_wrong_separator(tmp_path):
+    text = [line.replace(";", ",") for line in _real_text()]
+    with pytest.raises(ArchiveError, match=r"line 1: expected a `LABEL:;value` metadata line"):
+        read_records(_write(tmp_path, "\n".join(text)))
+
+
+def test_file_of_another_format(tmp_path):
+    pandas_csv = samples_dir() / "api_estacao_A621_2020-09-01_2020-09-30.pandas.csv"
+    with pytest.raises(ArchiveError, match="line 1: expected a `LABEL:;value`"):
+        read_records(one(pandas_csv))
+    text = _real_text()
+    text[8] = text[8].replace("RADIACAO GLOBAL", "VISIBILIDADE")
+    with pytest.raises(ArchiveError, match=r"line 9: unknown column 'VISIBILIDADE"):
+        read_records(_write(tmp_path, "\n".join(text)))
+
+
+def test_bad_row_names_its_line(tmp_path):
+    text = _real_text()
+    text[14] = "2024/01/01;05h00;0;913"
+    with pytest.raises(ArchiveError, match=r"line 15: not an hourly row .* found '2024/01/01;05h00;0;913'"):
+        read_records(_write(tmp_path, "\n".join(text)))
+
+
+def test_crlf_and_blank_lines_are_tolerated(tmp_path):
+    text = _real_text() + [""]
+    header, rows = read_records(_write(tmp_path, "\r\n".join(text)))
+    assert len(rows) == 11 and rows[-1]["ven_vel"] == _raw_line(2024, 20)[18]

@@ -75,6 +75,9 @@ demo: up ## the main job: the pipeline on the offline sample, then a summary
 	@$(LUMEN) sample --out data/sample
 	@$(LUMEN) stations --file data/sample/api/estacoes_T.json --save >/dev/null
 	@$(LUMEN) ingest archive data/sample/archive/2024.zip
+	@$(LUMEN) clean --start 2024-11-01 --end 2024-11-21
+	@$(LUMEN) validate --start 2024-11-01 --end 2024-11-21
+	@echo "Data Docs: $$($(LUMEN) docs)"
 	@$(LUMEN) status
 
 test: setup ## run every test (real PostgreSQL, Papermill, mage run)

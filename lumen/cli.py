@@ -7,7 +7,7 @@ import os
 
 import typer
 
-from lumen import cli_db, cli_ingest
+from lumen import cli_db, cli_ingest, cli_quality
 from lumen.cli_common import console, new_app, run
 from lumen.config import get_settings, project_root
 
@@ -16,6 +16,9 @@ app.add_typer(cli_db.app, name="db")
 app.add_typer(cli_ingest.app, name="ingest")
 app.command("stations")(cli_ingest.stations_command)
 app.command("sample")(cli_ingest.sample_command)
+app.command("clean")(cli_quality.clean_command)
+app.command("validate")(cli_quality.validate_command)
+app.command("docs")(cli_quality.docs_command)
 
 
 @app.callback()

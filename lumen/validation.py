@@ -1,0 +1,267 @@
+"""Great Expectations 1.x: suites, checkpoints and Data Docs for processed_data.
+
+The GX project is the `expectations/` folder (a file context): suites, validation
+definitions and checkpoints are committed; `uncommitted/` (results, Data Docs) is
+not. The data source's connection string is the config variable
+`${LUMEN_GX_DATABASE_URL}`, set in this process from the lumen_reader role, so no
+secret is written to any file. Objects are fetched or added, never re-added, so
+running the setup again leaves `git status` clean.
+
+A run validates its window only: batches are days (≤ 2 days), months (≤ 62 days) or
+years of `observed_at`, one checkpoint per granularity. GX is imported lazily: it
+takes seconds, and only the validate step needs it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from lumen import quality
+from lumen.config import Settings, get_settings
+from lumen.db.engine import role_conn
+from lumen.errors import LumenError
+
+DATASOURCE = "lumen"
+URL_VARIABLE = "LUMEN_GX_DATABASE_URL"
+GRANULARITIES = ("daily", "monthly", "yearly")
+KEEP_RESULTS = 20
+UFS = ["AC", "AL", "AM", "AP", "BA", "CE", "DF", "ES", "GO", "MA", "MG", "MS", "MT", "PA",
+       "PB", "PE", "PI", "PR", "RJ", "RN", "RO", "RR", "RS", "SC", "SE", "SP", "TO"]  # fmt: skip
+
+
+class ValidationFailed(LumenError):
+    """A checkpoint found data that breaks its suite; the message lists what failed."""
+
+
+@dataclass
+class ValidationReport:
+    batches: list[str] = field(default_factory=list)
+    evaluated: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def success(self) -> bool:
+        return not self.failures
+
+    def line(self) -> str:
+        verdict = "passed" if self.success else f"FAILED ({len(self.failures)} expectation(s))"
+        return f"validate: {self.evaluated} expectation(s) over {', '.join(self.batches)}: {verdict}"
+
+
+def gx_dir(settings: Settings | None = None) -> Path:
+    return (settings or get_settings()).root / "expectations"
+
+
+def _context(settings: Settings):
+    """The file context, with the reader's URL in the environment (never in a file)."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    url = role_conn("reader", settings).url(driver="postgresql+psycopg")
+    os.environ[URL_VARIABLE] = url + ("&" if "?" in url else "?") + "options=-c%20TimeZone%3DUTC"
+    import great_expectations as gx
+
+    return gx.get_context(mode="file", context_root_dir=str(gx_dir(settings)))
+
+
+def _get_or_add(getter, adder):
+    """Get-or-add (never add_or_update, which re-mints ids and makes a git diff every run)."""
+    try:
+        return getter()
+    except Exception as exc:  # GX raises KeyError, LookupError or DataContextError("… not found")
+        if not isinstance(exc, KeyError | LookupError) and "not found" not in str(exc).lower():
+            raise
+        return adder()
+
+
+def observation_expectations() -> list[Any]:
+    """The suite for processed_data.observations: keys, value sets, and lumen.quality's ranges."""
+    import great_expectations.expectations as gxe
+
+    out: list[Any] = [gxe.ExpectTableRowCountToBeBetween(min_value=1)]
+    out += [gxe.ExpectColumnValuesToNotBeNull(column=c) for c in ("station_code", "observed_at", "local_date",
+                                                                  "local_hour", "source")]  # fmt: skip
+    out += [
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["station_code", "observed_at"]),
+        gxe.ExpectColumnValuesToMatchRegex(column="station_code", regex="^[A-Z][0-9]{3}$"),
+        gxe.ExpectColumnValuesToBeInSet(column="source", value_set=["archive", "api"]),
+        gxe.ExpectColumnValuesToBeBetween(column="local_hour", min_value=0, max_value=23),
+    ]
+    out += [
+        gxe.ExpectColumnValuesToBeBetween(column=r.column, min_value=r.lo, max_value=r.hi)
+        for r in quality.all_rules()
+        if r.lo is not None
+    ]
+    # pairs with the same small slack as lumen.quality: GX has none, so allow 1 % of rows
+    out += [
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="air_temp_c", column_B="dew_point_c", or_equal=True,
+                                                    ignore_row_if="either_value_is_missing", mostly=0.99),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="wind_gust_ms", column_B="wind_speed_ms", or_equal=True,
+                                                    ignore_row_if="either_value_is_missing", mostly=0.99),
+    ]  # fmt: skip
+    return out
+
+
+def station_expectations() -> list[Any]:
+    import great_expectations.expectations as gxe
+
+    return [
+        gxe.ExpectTableRowCountToBeBetween(min_value=1),
+        gxe.ExpectColumnValuesToNotBeNull(column="station_code"),
+        gxe.ExpectColumnValuesToBeUnique(column="station_code"),
+        gxe.ExpectColumnValuesToBeInSet(column="uf", value_set=UFS),
+        gxe.ExpectColumnValuesToBeBetween(column="latitude", min_value=-34, max_value=6),
+        gxe.ExpectColumnValuesToBeBetween(column="longitude", min_value=-74, max_value=-28),
+        gxe.ExpectColumnValuesToBeBetween(column="altitude_m", min_value=-10, max_value=3000),
+    ]
+
+
+def setup(settings: Settings | None = None):
+    """Create (or find) the data source, assets, suites, validation definitions and checkpoints."""
+    settings = settings or get_settings()
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    ctx = _context(settings)
+    if ctx.variables.analytics_enabled is not False or not ctx.variables.progress_bars:
+        ctx.variables.analytics_enabled = False
+        ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
+        ctx.variables.save()
+    url = "${" + URL_VARIABLE + "}"
+    ds = _get_or_add(
+        lambda: ctx.data_sources.get(DATASOURCE),
+        lambda: ctx.data_sources.add_postgres(DATASOURCE, connection_string=url),
+    )
+
+    def asset(name: str):
+        return _get_or_add(
+            lambda: ds.get_asset(name),
+            lambda: ds.add_table_asset(name, table_name=name, schema_name="processed_data"),
+        )
+
+    def suite(name: str, expectations):
+        def add():
+            new = ctx.suites.add(gx.ExpectationSuite(name=name))
+            for expectation in expectations():
+                new.add_expectation(expectation)
+            return new
+
+        return _get_or_add(lambda: ctx.suites.get(name), add)
+
+    def checkpoint(name: str, batch_definition, expectation_suite) -> None:
+        vd = _get_or_add(
+            lambda: ctx.validation_definitions.get(name),
+            lambda: ctx.validation_definitions.add(
+                gx.ValidationDefinition(name=name, data=batch_definition, suite=expectation_suite)
+            ),
+        )
+        docs = gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")
+        _get_or_add(
+            lambda: ctx.checkpoints.get(name),
+            lambda: ctx.checkpoints.add(gx.Checkpoint(name=name, validation_definitions=[vd], actions=[docs])),
+        )
+
+    obs, stations = asset("observations"), asset("stations")
+    obs_suite = suite("processed_observations", observation_expectations)
+    add_partitioned = {"daily": obs.add_batch_definition_daily, "monthly": obs.add_batch_definition_monthly,
+                       "yearly": obs.add_batch_definition_yearly}  # fmt: skip
+    for g in GRANULARITIES:
+        bd = _get_or_add(
+            lambda g=g: obs.get_batch_definition(g), lambda g=g: add_partitioned[g](g, column="observed_at")
+        )
+        checkpoint(f"observations_{g}", bd, obs_suite)
+    whole = _get_or_add(
+        lambda: stations.get_batch_definition("whole"), lambda: stations.add_batch_definition_whole_table("whole")
+    )
+    checkpoint("stations", whole, suite("processed_stations", station_expectations))
+    return ctx
+
+
+def window_batches(start: datetime, end: datetime) -> list[tuple[str, dict[str, int]]]:
+    """The fewest date batches that cover [start, end): days, months or years."""
+    last = end - timedelta(microseconds=1)
+    span = end - start
+    out: list[tuple[str, dict[str, int]]] = []
+    if span <= timedelta(days=2):
+        day = start.date()
+        while day <= last.date():
+            out.append(("daily", {"year": day.year, "month": day.month, "day": day.day}))
+            day += timedelta(days=1)
+    elif span <= timedelta(days=62):
+        y, m = start.year, start.month
+        while (y, m) <= (last.year, last.month):
+            out.append(("monthly", {"year": y, "month": m}))
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    else:
+        out = [("yearly", {"year": y}) for y in range(start.year, last.year + 1)]
+    return out
+
+
+def validate(start: datetime, end: datetime, settings: Settings | None = None, stations: bool = True,
+             keep: int = KEEP_RESULTS) -> ValidationReport:  # fmt: skip
+    """Run the checkpoints over the window (and the stations table); Data Docs are updated."""
+    settings = settings or get_settings()
+    ctx = setup(settings)
+    report = ValidationReport()
+    runs = [(f"observations_{g}", params) for g, params in window_batches(start, end)]
+    if stations:
+        runs.append(("stations", {}))
+    for name, params in runs:
+        label = name if not params else f"{name.split('_')[1]} " + "-".join(f"{v:02d}" for v in params.values())
+        report.batches.append(label)
+        try:
+            result = ctx.checkpoints.get(name).run(batch_parameters=params or None)
+        except Exception as exc:  # GX: "… batch(es) were checked against the requested options … none matched"
+            if "none matched" not in str(exc):
+                raise
+            report.failures.append(f"{label}: no rows in processed_data for this batch")
+            continue
+        for vr in result.run_results.values():
+            report.evaluated += vr.statistics["evaluated_expectations"]
+            report.failures += [f"{label}: {_describe(r)}" for r in vr.results if not r.success]
+    prune_results(settings, keep)
+    return report
+
+
+def _describe(result) -> str:
+    cfg = result.expectation_config
+    kwargs = {k: v for k, v in cfg.kwargs.items() if k not in ("batch_id",)}
+    what = ", ".join(f"{k}={v}" for k, v in kwargs.items())
+    res = result.result or {}
+    if "unexpected_count" in res:
+        sample = res.get("partial_unexpected_list") or []
+        return f"{cfg.type}({what}): {res['unexpected_count']} unexpected, e.g. {sample[:3]}"
+    if "observed_value" in res:
+        return f"{cfg.type}({what}): observed {res['observed_value']}"
+    return f"{cfg.type}({what})"
+
+
+def prune_results(settings: Settings, keep: int = KEEP_RESULTS) -> int:
+    """Keep the newest `keep` validation results (and their Data Docs pages); returns how many went."""
+    root = gx_dir(settings) / "uncommitted"
+    results = sorted((root / "validations").rglob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    gone = 0
+    for path in results[keep:]:
+        run_dir = path.parent
+        path.unlink()
+        gone += 1
+        page_dir = root / "data_docs" / "local_site" / "validations" / run_dir.relative_to(root / "validations")
+        shutil.rmtree(page_dir, ignore_errors=True)
+        for d in (run_dir, run_dir.parent):
+            if d.is_dir() and not any(d.iterdir()):
+                d.rmdir()
+    return gone
+
+
+def build_docs(settings: Settings | None = None) -> Path:
+    """Build Data Docs; returns the path of index.html."""
+    settings = settings or get_settings()
+    ctx = setup(settings)
+    ctx.build_data_docs()
+    index = gx_dir(settings) / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    if not index.exists():
+        raise LumenError(f"Data Docs were not written to {index}")
+    return index

@@ -1,0 +1,37 @@
+"""Time windows: what `--start/--end` and step parameters mean.
+
+`2024-01-01` is a day: as a start it means 00:00 UTC; as an end it includes that whole
+day. `2024-01-01T03:00` (or `2024-01-01 03:00`) is an hour: as an end it is exclusive.
+INMET hours are UTC, and so are windows.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from lumen.errors import LumenError
+
+_FORMATS = ("%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S")
+
+
+def parse_instant(text: str | date | datetime, *, end: bool = False) -> datetime:
+    if isinstance(text, datetime):
+        return text if text.tzinfo else text.replace(tzinfo=UTC)
+    if isinstance(text, date):
+        text = text.isoformat()
+    value = str(text).strip().removesuffix("Z").removesuffix("+00:00")
+    for fmt in _FORMATS:
+        try:
+            parsed = datetime.strptime(value, fmt).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+        return parsed + timedelta(days=1) if end and fmt == "%Y-%m-%d" else parsed
+    raise LumenError(f"{text!r} is not a date (YYYY-MM-DD) or an hour (YYYY-MM-DDTHH:MM), UTC")
+
+
+def parse_window(start: str | date | datetime, end: str | date | datetime) -> tuple[datetime, datetime]:
+    """[start, end) in UTC; a date as `end` includes that day."""
+    lo, hi = parse_instant(start), parse_instant(end, end=True)
+    if hi <= lo:
+        raise LumenError(f"the window ends ({hi:%Y-%m-%d %H:%M}) before it starts ({lo:%Y-%m-%d %H:%M})")
+    return lo, hi

@@ -1,0 +1,52 @@
+"""`lumen clean | validate | docs` as a user runs them."""
+
+import shutil
+
+import pytest
+
+from tests.conftest import ROOT, lumen_cli
+from tests.integration.test_ingest_cli import cli_env
+
+pytestmark = pytest.mark.slow
+
+
+def test_bad_row_fails_the_run_with_a_clear_message_then_quarantine_mode(migrated_db, tmp_path):
+    env = cli_env(migrated_db)
+    assert (
+        lumen_cli("sample", "--out", str(tmp_path / "s"), "--days", "3", "--inject", "rh_150", env=env).returncode == 0
+    )
+    assert lumen_cli("ingest", "archive", str(tmp_path / "s/archive/2024.zip"), env=env).returncode == 0
+    failed = lumen_cli("clean", "--start", "2024-11-01", "--end", "2024-11-03", env=env)
+    assert failed.returncode == 1
+    assert "lumen: error: data quality: 1 of 288 row(s) broke a rule (2 problem(s))" in failed.stderr
+    assert "1 × humidity 0..100" in failed.stderr and "1 × min <= instant <= max" in failed.stderr
+    assert "station A807 2024-11-02 03:00 UTC rel_humidity_pct=150 (rule: humidity 0..100)" in failed.stderr
+    assert "Traceback" not in failed.stderr
+    passed = lumen_cli(
+        "clean", "--start", "2024-11-01", "--end", "2024-11-03", env={**env, "LUMEN_ON_INVALID": "quarantine"}
+    )
+    assert passed.returncode == 0, passed.stderr
+    assert "processed 287 new" in passed.stdout and "1 row(s) quarantined" in passed.stdout
+    assert passed.stderr.startswith("warning: data quality: 1 of 288 row(s)")
+
+
+def test_validate_and_docs(migrated_db, tmp_path):
+    home = tmp_path / "home"
+    shutil.copytree(ROOT / "expectations", home / "expectations", ignore=shutil.ignore_patterns("uncommitted"))
+    (home / "pyproject.toml").write_text("")
+    env = {**cli_env(migrated_db), "LUMEN_HOME": str(home),
+           "LUMEN_READER_PASSWORD": migrated_db.reader_password.get_secret_value()}  # fmt: skip
+    lumen_cli("sample", "--out", str(tmp_path / "s"), "--days", "2", env=env)
+    lumen_cli("stations", "--file", str(tmp_path / "s/api/estacoes_T.json"), "--save", env=env)
+    lumen_cli("ingest", "archive", str(tmp_path / "s/archive/2024.zip"), env=env)
+    assert lumen_cli("clean", "--start", "2024-11-01", "--end", "2024-11-02", env=env).returncode == 0
+    ok = lumen_cli("validate", "--start", "2024-11-01", "--end", "2024-11-02", env=env)
+    assert ok.returncode == 0, ok.stderr
+    assert "over daily 2024-11-01, daily 2024-11-02, stations: passed" in ok.stdout
+    docs = lumen_cli("docs", env=env)
+    assert docs.returncode == 0 and docs.stdout.strip() == str(
+        home / "expectations/uncommitted/data_docs/local_site/index.html"
+    )
+    empty = lumen_cli("validate", "--start", "2025-01-01", "--end", "2025-01-01", env=env)
+    assert empty.returncode == 1 and "daily 2025-01-01: no rows in processed_data" in empty.stderr
+    assert "Traceback" not in empty.stderr

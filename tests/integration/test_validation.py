@@ -1,0 +1,112 @@
+"""Great Expectations 1.x over processed_data: checkpoints, failures people can read, Data Docs, clean git."""
+
+import hashlib
+import json
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from lumen import ingest, transform, validation
+from lumen.db import connect
+from lumen.inmet.archive import list_files
+from lumen.sample import generate
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture()
+def gx_home(tmp_path, monkeypatch) -> Path:
+    """A copy of the project's committed GX folder, so tests never write into the checkout."""
+    home = tmp_path / "home"
+    shutil.copytree(ROOT / "expectations", home / "expectations", ignore=shutil.ignore_patterns("uncommitted"))
+    (home / "pyproject.toml").write_text("")
+    monkeypatch.setenv("LUMEN_HOME", str(home))
+    return home
+
+
+def _tree(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in folder.rglob("*")
+        if p.is_file() and "uncommitted" not in p.parts
+    }
+
+
+@pytest.fixture()
+def clean_sample(migrated_db, tmp_path):
+    sample = generate(tmp_path / "s", days=3)
+    with connect("pipeline", migrated_db) as conn:
+        ingest.load_archive(conn, list_files(sample.archive_zip), "load")
+        ingest.load_api_stations(conn, json.loads(sample.stations_json.read_text()), "file", "load")
+        transform.clean(conn, datetime(2024, 11, 1, tzinfo=UTC), datetime(2024, 11, 4, tzinfo=UTC), "run-1")
+    return migrated_db
+
+
+def test_setup_twice_leaves_the_committed_files_unchanged(gx_home, clean_sample):
+    before = _tree(gx_home / "expectations")
+    validation.setup(clean_sample)
+    validation.setup(clean_sample)
+    assert _tree(gx_home / "expectations") == before
+
+
+def test_committed_suites_match_the_code():
+    suite = json.loads((ROOT / "expectations/expectations/processed_observations.json").read_text())
+
+    def canon(kind, kwargs):
+        norm = {k: float(v) if isinstance(v, int | float) and not isinstance(v, bool) else v for k, v in kwargs.items()}
+        return kind + json.dumps(norm, sort_keys=True)
+
+    committed = sorted(canon(e["type"], e["kwargs"]) for e in suite["expectations"])
+    code = sorted(canon(e.expectation_type, e.configuration.kwargs) for e in validation.observation_expectations())
+    assert committed == code
+    ranges = {e["kwargs"]["column"]: (e["kwargs"]["min_value"], e["kwargs"]["max_value"])
+              for e in suite["expectations"] if e["type"] == "expect_column_values_to_be_between"}  # fmt: skip
+    assert ranges["rel_humidity_pct"] == (0, 100) and ranges["air_temp_c"] == (-15, 48)
+
+
+def test_window_passes_then_fails_on_injected_bad_data(gx_home, clean_sample):
+    ok = validation.validate(datetime(2024, 11, 1, tzinfo=UTC), datetime(2024, 11, 4, tzinfo=UTC), clean_sample)
+    assert ok.success and ok.batches == ["monthly 2024-11", "stations"] and ok.evaluated > 30
+    with connect("admin", clean_sample) as conn:  # bypass lumen's own checks: GX is the second line
+        conn.execute("UPDATE processed_data.observations SET rel_humidity_pct = 150 "
+                     "WHERE station_code = 'A807' AND observed_at = '2024-11-02 03:00+00'")  # fmt: skip
+        conn.commit()
+    bad = validation.validate(datetime(2024, 11, 2, tzinfo=UTC), datetime(2024, 11, 3, tzinfo=UTC), clean_sample)
+    assert not bad.success and bad.batches == ["daily 2024-11-02", "stations"]
+    assert any("expect_column_values_to_be_between(column=rel_humidity_pct" in f and "[150.0]" in f
+               for f in bad.failures), bad.failures  # fmt: skip
+    other_day = validation.validate(datetime(2024, 11, 1, tzinfo=UTC), datetime(2024, 11, 2, tzinfo=UTC), clean_sample)
+    assert other_day.success  # only the window is validated
+    index = validation.build_docs(clean_sample)
+    html = index.read_text()
+    assert "processed_observations" in html and "processed_stations" in html
+    secrets = clean_sample.secret_values()
+    for path in (gx_home / "expectations").rglob("*"):
+        if path.is_file():
+            text = path.read_bytes().decode("utf-8", "replace")
+            assert not any(s in text for s in secrets), f"a secret leaked into {path}"
+
+
+def test_results_are_pruned(gx_home, clean_sample):
+    for _ in range(3):
+        validation.validate(datetime(2024, 11, 1, tzinfo=UTC), datetime(2024, 11, 2, tzinfo=UTC), clean_sample,
+                            stations=False, keep=2)  # fmt: skip
+    results = list((gx_home / "expectations/uncommitted/validations").rglob("*.json"))
+    assert len(results) == 2
+
+
+def test_window_batches():
+    d = lambda *a: datetime(*a, tzinfo=UTC)  # noqa: E731
+    assert validation.window_batches(d(2024, 1, 1, 3), d(2024, 1, 1, 4)) == [
+        ("daily", {"year": 2024, "month": 1, "day": 1})
+    ]
+    assert [p["day"] for _, p in validation.window_batches(d(2024, 1, 1, 23), d(2024, 1, 2, 2))] == [1, 2]
+    assert validation.window_batches(d(2024, 1, 30), d(2024, 2, 10)) == [
+        ("monthly", {"year": 2024, "month": 1}), ("monthly", {"year": 2024, "month": 2})]  # fmt: skip
+    assert validation.window_batches(d(2023, 6, 1), d(2025, 1, 1)) == [
+        ("yearly", {"year": 2023}),
+        ("yearly", {"year": 2024}),
+    ]

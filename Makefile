@@ -48,13 +48,14 @@ ifeq ($(MODE),docker)
 	$(COMPOSE) up -d --build
 else
 	@$(LUMEN) db up
+	@$(LUMEN) pipeline start
 endif
 
 down: ## stop the stack (data is kept)
 ifeq ($(MODE),docker)
 	$(COMPOSE) down
 else
-	@if [ -x $(LUMEN) ]; then $(LUMEN) db down; else echo "nothing to stop"; fi
+	@if [ -x $(LUMEN) ]; then $(LUMEN) pipeline stop; $(LUMEN) db down; else echo "nothing to stop"; fi
 endif
 
 logs: ## show the stack's logs
@@ -71,14 +72,25 @@ endif
 	rm -rf .lumen runs reports data/sample expectations/uncommitted
 
 # ------------------------------------------------------------- the jobs -----
-demo: up ## the main job: the pipeline on the offline sample, then a summary
-	@$(LUMEN) sample --out data/sample
+SAMPLE_START := 2024-11-01
+SAMPLE_END   := 2024-11-21
+
+demo: setup ## the main job: the pipeline (Mage → Papermill steps) on the offline sample, then where to look
+	@$(LUMEN) db up
+	@$(LUMEN) sample --out data/sample --start $(SAMPLE_START) --days 21
 	@$(LUMEN) stations --file data/sample/api/estacoes_T.json --save >/dev/null
-	@$(LUMEN) ingest archive data/sample/archive/2024.zip
-	@$(LUMEN) clean --start 2024-11-01 --end 2024-11-21
-	@$(LUMEN) validate --start 2024-11-01 --end 2024-11-21
-	@echo "Data Docs: $$($(LUMEN) docs)"
+	@$(LUMEN) pipeline run backfill --archive data/sample/archive/2024.zip --start $(SAMPLE_START) --end $(SAMPLE_END)
+	@$(LUMEN) docs >/dev/null
 	@$(LUMEN) status
+
+pipeline: setup ## one run of inmet_hourly (INMET API; needs INMET_TOKEN and network)
+	@$(LUMEN) db up >/dev/null
+	@$(LUMEN) pipeline run hourly $(if $(STATIONS),--stations $(STATIONS))
+
+backfill: setup ## inmet_backfill: make backfill YEARS=2023,2024 [STATIONS=A807,A652] [UF=PR]
+	@test -n "$(YEARS)" || { echo "make backfill: give YEARS=2024 (or YEARS=path/to/2024.zip)"; exit 2; }
+	@$(LUMEN) db up >/dev/null
+	@$(LUMEN) pipeline run backfill --archive $(YEARS) $(if $(STATIONS),--stations $(STATIONS)) $(if $(UF),--uf $(UF))
 
 test: setup ## run every test (real PostgreSQL, Papermill, mage run)
 	@$(BIN)/pytest; rc=$$?; \

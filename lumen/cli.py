@@ -7,18 +7,20 @@ import os
 
 import typer
 
-from lumen import cli_db, cli_ingest, cli_quality
+from lumen import cli_db, cli_ingest, cli_pipeline, cli_quality, cli_step
 from lumen.cli_common import console, new_app, run
 from lumen.config import get_settings, project_root
 
 app = new_app("LÚMEN: INMET weather data → PostgreSQL → checks → dashboards.")
 app.add_typer(cli_db.app, name="db")
 app.add_typer(cli_ingest.app, name="ingest")
+app.add_typer(cli_pipeline.app, name="pipeline")
 app.command("stations")(cli_ingest.stations_command)
 app.command("sample")(cli_ingest.sample_command)
 app.command("clean")(cli_quality.clean_command)
 app.command("validate")(cli_quality.validate_command)
 app.command("docs")(cli_quality.docs_command)
+app.command("step")(cli_step.step_command)
 
 
 @app.callback()

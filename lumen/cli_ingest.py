@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from lumen import ingest
 from lumen.cli_common import console, new_app
-from lumen.config import Settings, get_settings
+from lumen.config import get_settings
 from lumen.db import connect
 
 app = new_app("Load INMET data into raw_data (as received).")
@@ -20,13 +20,6 @@ app = new_app("Load INMET data into raw_data (as received).")
 
 def _codes(value: str | None) -> list[str]:
     return [c.strip().upper() for c in (value or "").split(",") if c.strip()]
-
-
-def _client(settings: Settings):
-    from lumen.inmet.api import InmetClient
-
-    token = settings.inmet_token.get_secret_value() if settings.inmet_token else None
-    return InmetClient(settings.inmet_api_url, token=token, timeout_s=settings.inmet_timeout_s)
 
 
 def _report(stats: list[ingest.LoadStats]) -> None:
@@ -56,7 +49,9 @@ def stations_command(
     if file is not None:
         stations, origin = json.loads(file.read_text(encoding="utf-8")), str(file)
     else:
-        client = _client(settings)
+        from lumen.inmet.api import client_from_settings
+
+        client = client_from_settings(settings)
         stations, origin = client.stations(kind), f"{settings.inmet_api_url.rstrip('/')}/estacoes/{kind}"
     ufs = set(_codes(uf))
     shown = [s for s in stations if not ufs or str(s.get("SG_ESTADO", "")).upper() in ufs]
@@ -85,19 +80,12 @@ def ingest_api(
     codes = _codes(stations)
     if not codes:
         raise typer.BadParameter("give at least one station code", param_hint="--stations")
+    from lumen.inmet.api import client_from_settings
+
     last = (end or datetime.now(UTC)).date()
-    run_id = ingest.new_run_id()
-    client = _client(settings)
-    stats: list[ingest.LoadStats] = []
     with connect("pipeline", settings) as conn:
-        marks = ingest.watermarks(conn, "api")
-        windows = ingest.api_windows(codes, marks, start.date() if start else None, last, overlap_hours)
-        for first_day, group in windows.items():
-            chunks = client.observations_many(group, first_day, last)
-            for chunk in tqdm(chunks, desc="INMET API", unit="chunk", disable=None):
-                mark = None if start else marks.get(chunk.station_code)  # an explicit --start re-reads it all
-                records = ingest.after_watermark(chunk.records, mark, overlap_hours)
-                stats += ingest.load_api_observations(conn, records, chunk.origin, run_id)
+        stats = ingest.ingest_api(conn, client_from_settings(settings), codes, start.date() if start else None, last,
+                                  ingest.new_run_id(), overlap_hours)  # fmt: skip
     _report(stats)
 
 

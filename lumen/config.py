@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     inmet_api_url: str = Field("https://apitempo.inmet.gov.br", **_env("INMET_API_URL"))
     inmet_archive_url: str = Field("https://portal.inmet.gov.br/uploads/dadoshistoricos", **_env("INMET_ARCHIVE_URL"))
     inmet_token: SecretStr | None = Field(None, **_env("INMET_TOKEN"))
+    mage_owner_email: str = Field("admin@lumen.local", **_env("DEFAULT_OWNER_EMAIL"))
+    mage_owner_password: SecretStr | None = Field(None, **_env("DEFAULT_OWNER_PASSWORD"))
     inmet_timeout_s: float = Field(30.0, gt=0, **_env("INMET_TIMEOUT"))
 
     @model_validator(mode="before")
@@ -86,7 +88,13 @@ class Settings(BaseSettings):
 
     def secret_values(self) -> list[str]:
         """Every secret value set, so tests and logs can check none of them leaks."""
-        secrets = [self.database_url, self.pipeline_password, self.reader_password, self.inmet_token]
+        secrets = [
+            self.database_url,
+            self.pipeline_password,
+            self.reader_password,
+            self.inmet_token,
+            self.mage_owner_password,
+        ]
         return [s.get_secret_value() for s in secrets if s is not None and s.get_secret_value()]
 
 

@@ -305,6 +305,20 @@ def after_watermark(records: list[dict], mark: datetime | None, overlap_hours: i
     return [r for r in records if _api_hour(str(r.get("DT_MEDICAO")), str(r.get("HR_MEDICAO")), "") >= since]
 
 
+def ingest_api(conn: psycopg.Connection, client, codes: list[str], start: date | None, last: date, run_id: str,
+               overlap_hours: int = 3) -> list[LoadStats]:  # fmt: skip
+    """Hourly records for `codes` up to `last`: from `start` when given (all re-read), else from each
+    station's watermark minus the overlap. One transaction per API answer."""
+    marks = watermarks(conn, "api")
+    stats: list[LoadStats] = []
+    for first, group in api_windows(codes, marks, start, last, overlap_hours).items():
+        for chunk in client.observations_many(group, first, last):
+            mark = None if start else marks.get(chunk.station_code)
+            records = after_watermark(chunk.records, mark, overlap_hours)
+            stats += load_api_observations(conn, records, chunk.origin, run_id)
+    return stats
+
+
 def watermarks(conn: psycopg.Connection, source: str = "api") -> dict[str, datetime]:
     """The last hour raw_data holds per station (hourly runs ask only for what comes after)."""
     rows = conn.execute(f"SELECT station_code, max(observed_at) FROM {OBS} WHERE source = %s GROUP BY 1", (source,))

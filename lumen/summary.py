@@ -31,15 +31,39 @@ def table_counts(conn) -> list[tuple[str, str, str, int]]:
     return out
 
 
+def latest_run(conn) -> list[tuple]:
+    """The newest pipeline run's steps: (run_id, step, status, rows_out, notebook, error)."""
+    if conn.execute("SELECT to_regclass('ops.step_runs')").fetchone()[0] is None:
+        return []
+    return conn.execute(
+        "SELECT run_id, step, status, rows_out, notebook_path, error FROM ops.step_runs "
+        "WHERE run_id = (SELECT run_id FROM ops.step_runs ORDER BY started_at DESC LIMIT 1) ORDER BY started_at"
+    ).fetchall()
+
+
 def print_summary(settings: Settings) -> None:
     admin = dbc.admin_conn(settings)
     with dbc.connect("admin", settings) as conn:
         version = conn.execute("SHOW server_version").fetchone()[0]
         done = migrations.applied(conn)
         counts = table_counts(conn)
+        steps = latest_run(conn)
     console.print(f"[bold]LÚMEN[/bold] database {dbc.redact(admin)} (PostgreSQL {version}, {admin.source})")
     console.print(f"migrations applied: {len(done)} of {len(migrations.discover())}")
     table = Table("schema", "relation", "kind", "rows")
     for schema, name, kind, rows in counts:
         table.add_row(schema, name, kind, f"{rows:,}")
     console.print(table)
+    if steps:
+        console.print(f"latest run {steps[0][0]}:")
+        for _, step, status, rows, notebook, error in steps:
+            console.print(f"  {step:<9} {status:<10} {rows if rows is not None else '':>8}  {notebook}")
+            if error:
+                console.print(f"            {error.splitlines()[0]}")
+    docs = settings.root / "expectations" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    if docs.exists():
+        console.print(f"Data Docs: {docs}")
+    console.print(
+        "next: `make up` starts Mage (http://127.0.0.1:6789, login from .env) and the hourly schedule; "
+        "`make lab` opens JupyterLab on these schemas"
+    )

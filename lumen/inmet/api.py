@@ -80,6 +80,12 @@ def _timed_out(exc: requests.RequestException) -> bool:
     return isinstance(reason, (urllib3.exceptions.ReadTimeoutError, urllib3.exceptions.ConnectTimeoutError))
 
 
+def client_from_settings(settings) -> InmetClient:
+    """A client configured from INMET_API_URL, INMET_TOKEN and INMET_TIMEOUT."""
+    token = settings.inmet_token.get_secret_value() if settings.inmet_token else None
+    return InmetClient(settings.inmet_api_url, token=token, timeout_s=settings.inmet_timeout_s)
+
+
 class InmetClient:
     def __init__(
         self,

@@ -17,6 +17,7 @@ Reply = tuple[int, dict[str, str], bytes]
 class FakeServer:
     def __init__(self) -> None:
         self.routes: dict[str, Callable[[BaseHTTPRequestHandler], Reply | None]] = {}
+        self.fallback: Callable[[BaseHTTPRequestHandler], Reply | None] | None = None
         self.requests: list[dict] = []
         self.in_flight = 0
         self.max_in_flight = 0
@@ -32,7 +33,7 @@ class FakeServer:
                     fake.in_flight += 1
                     fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
                 try:
-                    handler = fake.routes.get(self.path)
+                    handler = fake.routes.get(self.path) or fake.fallback
                     reply = handler(self) if handler else (404, {"Content-Type": "text/html"}, b"<h1>404</h1>")
                     if reply is not None:
                         status, headers, body = reply

@@ -1,0 +1,84 @@
+"""Drive Mage (its own env, .venv-mage) from the lumen env: `mage run` and `mage start`.
+
+Runtime variables are built and checked here, because `mage run` exits 0 even when
+`--runtime-vars` is not valid JSON. Mage's own state goes to .lumen/mage_data; its
+owner login comes from .env (DEFAULT_OWNER_EMAIL / DEFAULT_OWNER_PASSWORD). No
+`DB_*` variable is ever set: Mage would take it for its own metadata database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from lumen import services
+from lumen.config import Settings, get_settings
+from lumen.errors import LumenError
+
+PIPELINES = {"hourly": "inmet_hourly", "backfill": "inmet_backfill"}
+
+
+def mage_bin(settings: Settings) -> str:
+    exe = os.environ.get("LUMEN_MAGE_BIN") or str(settings.root / ".venv-mage" / "bin" / "mage")
+    if not Path(exe).exists() and not shutil.which(exe):
+        raise LumenError(f"Mage is not installed at {exe}: run `make setup`")
+    return exe
+
+
+def mage_env(settings: Settings) -> dict[str, str]:
+    data = settings.lumen_dir / "mage_data"
+    data.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DB_")}
+    env["DEFAULT_OWNER_EMAIL"] = settings.mage_owner_email
+    if settings.mage_owner_password is not None:
+        env["DEFAULT_OWNER_PASSWORD"] = settings.mage_owner_password.get_secret_value()
+    env.update({
+        "MAGE_DATA_DIR": str(data),
+        "LUMEN_BIN": str(Path(sys.executable).parent / "lumen"),
+        "REQUIRE_USER_AUTHENTICATION": env.get("REQUIRE_USER_AUTHENTICATION", "1"),
+        "PYTHONUNBUFFERED": "1",
+    })  # fmt: skip
+    return env
+
+
+def runtime_vars(variables: dict[str, object]) -> str:
+    """JSON for `--runtime-vars`: only text, numbers and lists of text; empty values left out."""
+    clean: dict[str, object] = {}
+    for key, value in variables.items():
+        if value in (None, "", []):
+            continue
+        if not isinstance(value, str | int | float | list) or (
+            isinstance(value, list) and not all(isinstance(v, str) for v in value)
+        ):
+            raise LumenError(f"runtime variable {key}: {value!r} is not text, a number or a list of text")
+        clean[key] = value
+    text = json.dumps(clean)
+    json.loads(text)
+    return text
+
+
+def run(pipeline: str, variables: dict[str, object], settings: Settings | None = None) -> int:
+    """`mage run mage_project <pipeline> --runtime-vars …`, output streamed; returns its exit code."""
+    settings = settings or get_settings()
+    if pipeline not in PIPELINES:
+        raise LumenError(f"no pipeline {pipeline!r}; choose {', '.join(PIPELINES)}")
+    cmd = [mage_bin(settings), "run", str(settings.root / "mage_project"), PIPELINES[pipeline]]
+    if variables:
+        cmd += ["--runtime-vars", runtime_vars(variables)]
+    return subprocess.run(cmd, cwd=settings.root, env=mage_env(settings)).returncode
+
+
+def start(settings: Settings | None = None, port: int = 6789) -> int:
+    """`mage start` (UI and scheduler) in the background; returns the pid."""
+    settings = settings or get_settings()
+    cmd = [mage_bin(settings), "start", str(settings.root / "mage_project"), "--host", "127.0.0.1",
+           "--port", str(port)]  # fmt: skip
+    return services.start(services.service("mage", settings), cmd, mage_env(settings), settings.root)
+
+
+def stop(settings: Settings | None = None) -> bool:
+    return services.stop(services.service("mage", settings or get_settings()))

@@ -1,0 +1,125 @@
+"""What each pipeline step does — the functions the step notebooks call.
+
+Each returns a small dict of figures (`rows_in`, `rows_out`, `summary` …) that the
+notebook shows and hands back to the step runner (`record`), which stores them in
+ops.step_runs. Heavy imports (Great Expectations) happen only in the step that needs them.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from lumen.config import get_settings
+from lumen.db import connect
+from lumen.window import parse_instant, parse_window
+
+
+def _codes(stations: str) -> list[str]:
+    return [c.strip().upper() for c in (stations or "").split(",") if c.strip()]
+
+
+def ingest(run_id: str, source: str, start: str = "", end: str = "", stations: str = "", archive: str = "",
+           uf: str = "", overlap_hours: int = 3) -> dict:  # fmt: skip
+    """Archive (a year, ZIP, folder or CSV) or API (stations, from each watermark) → raw_data."""
+    from lumen import ingest as loader
+
+    settings = get_settings()
+    t0 = time.monotonic()
+    stats: list[loader.LoadStats] = []
+    if source == "archive":
+        from lumen.inmet import archive as reader
+
+        path = Path(archive)
+        if not path.exists() and archive.isdigit():
+            from lumen.inmet.download import fetch_year
+
+            path = fetch_year(
+                settings.inmet_archive_url, int(archive), settings.root / "data" / "cache", progress=False
+            )
+        files = list(reader.list_files(path, _codes(stations), _codes(uf)))
+        with connect("pipeline", settings) as conn:
+            stats = loader.load_archive(conn, files, run_id)
+    elif source == "api":
+        from lumen.inmet.api import client_from_settings
+
+        lo = parse_instant(start) if start else None
+        hi = parse_instant(end, end=True) if end else None
+        last = (hi - timedelta(microseconds=1) if hi else datetime.now(UTC)).date()
+        client = client_from_settings(settings)
+        with connect("pipeline", settings) as conn:
+            station_list = client.stations("T")  # open route: keeps names, coordinates and status current
+            loader.load_api_stations(conn, station_list, client.base_url + "/estacoes/T", run_id)
+            stats = loader.ingest_api(conn, client, _codes(stations), lo.date() if lo else None, last, run_id,
+                                      overlap_hours)  # fmt: skip
+    else:
+        raise ValueError(f"source must be 'archive' or 'api', not {source!r}")
+    new, changed, same = (sum(getattr(s, f) for s in stats) for f in ("new", "changed", "unchanged"))
+    return {
+        "rows_in": new + changed + same,
+        "rows_out": new + changed,
+        "stations": len({s.station_code for s in stats}),
+        "summary": f"{new + changed + same:,} rows from {len({s.station_code for s in stats})} station(s): "
+        f"{new:,} new, {changed:,} changed, {same:,} unchanged",
+        "seconds": round(time.monotonic() - t0, 2),
+    }
+
+
+def clean(run_id: str, start: str, end: str, stations: str = "") -> dict:
+    """raw_data → processed_data for the window; raises QualityError with the summary on bad rows."""
+    from lumen import transform
+
+    settings = get_settings()
+    lo, hi = parse_window(start, end)
+    t0 = time.monotonic()
+    with connect("pipeline", settings) as conn:
+        result = transform.clean(conn, lo, hi, run_id, _codes(stations) or None, settings.on_invalid)
+    return {
+        "rows_in": result.raw_rows,
+        "rows_out": result.new + result.changed + result.unchanged,
+        "quarantined": result.bad_rows,
+        "summary": result.line(),
+        "warning": result.summary() if result.quarantined else "",
+        "seconds": round(time.monotonic() - t0, 2),
+    }
+
+
+def validate(run_id: str, start: str, end: str) -> dict:
+    """Great Expectations checkpoints over the window; raises ValidationFailed listing what failed."""
+    from lumen import validation
+
+    lo, hi = parse_window(start, end)
+    t0 = time.monotonic()
+    report = validation.validate(lo, hi, get_settings())
+    if not report.success:
+        raise validation.ValidationFailed("\n".join(["expectations failed:", *report.failures]))
+    with connect("pipeline") as conn:
+        rows = conn.execute(
+            "SELECT count(*) FROM processed_data.observations WHERE observed_at >= %s AND observed_at < %s", (lo, hi)
+        ).fetchone()[0]
+    return {"rows_in": rows, "rows_out": rows, "expectations": report.evaluated, "summary": report.line(),
+            "seconds": round(time.monotonic() - t0, 2)}  # fmt: skip
+
+
+def publish(run_id: str, start: str = "", end: str = "") -> dict:
+    """Refresh the analytics views (without blocking readers)."""
+    t0 = time.monotonic()
+    with connect("pipeline") as conn:
+        views = conn.execute("SELECT view_name, row_count FROM analytics.refresh()").fetchall()
+        conn.commit()
+    total = sum(n for _, n in views)
+    return {
+        "rows_in": total,
+        "rows_out": total,
+        "views": dict(views),
+        "summary": "analytics refreshed: " + ", ".join(f"{v} ({n:,} rows)" for v, n in views),
+        "seconds": round(time.monotonic() - t0, 2),
+    }
+
+
+def record(result_path: str, result: dict) -> None:
+    """Hand the step's figures back to the runner (`lumen step`)."""
+    if result_path:
+        Path(result_path).write_text(json.dumps(result, default=str))

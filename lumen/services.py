@@ -1,0 +1,84 @@
+"""Native background services (Mage, JupyterLab): started detached, pid and log under .lumen/."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from lumen.config import Settings, get_settings
+from lumen.errors import LumenError
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    pid_file: Path
+    log_file: Path
+
+    def pid(self) -> int | None:
+        """The running process's pid, or None (a stale pid file is removed)."""
+        try:
+            pid = int(self.pid_file.read_text().strip())
+            os.kill(pid, 0)
+        except (OSError, ValueError):
+            self.pid_file.unlink(missing_ok=True)
+            return None
+        return pid
+
+
+def service(name: str, settings: Settings | None = None) -> Service:
+    base = (settings or get_settings()).lumen_dir
+    return Service(name, base / "run" / f"{name}.pid", base / "logs" / f"{name}.log")
+
+
+def start(svc: Service, cmd: list[str], env: dict[str, str], cwd: Path) -> int:
+    """Start `cmd` detached (own session, so `stop` ends its children too). Returns its pid."""
+    if (pid := svc.pid()) is not None:
+        return pid
+    svc.pid_file.parent.mkdir(parents=True, exist_ok=True)
+    svc.log_file.parent.mkdir(parents=True, exist_ok=True)
+    with svc.log_file.open("ab") as log:
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    svc.pid_file.write_text(str(proc.pid))
+    time.sleep(0.5)
+    if proc.poll() is not None:
+        svc.pid_file.unlink(missing_ok=True)
+        tail = svc.log_file.read_text(errors="replace").splitlines()[-10:]
+        raise LumenError(f"{svc.name} exited at start (code {proc.returncode}); last log lines:\n" + "\n".join(tail))
+    return proc.pid
+
+
+def stop(svc: Service, timeout_s: float = 20.0) -> bool:
+    """SIGTERM the service's process group, SIGKILL after `timeout_s`. False if it was not running."""
+    pid = svc.pid()
+    if pid is None:
+        return False
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            break
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            _reap(pid)
+            time.sleep(0.2)
+        else:
+            continue
+        break
+    svc.pid_file.unlink(missing_ok=True)
+    return True
+
+
+def _reap(pid: int) -> None:
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)

@@ -1,0 +1,206 @@
+"""Run a pipeline step: check its parameters, execute its notebook with Papermill, audit it.
+
+`lumen step clean --run-id R --param start=2024-11-01 --param end=2024-11-21`
+1. checks the parameters before any kernel starts (unknown or ill-typed → clear error);
+2. takes the run lock (ops.run_lock): one pipeline run writes at a time; a second run
+   waits (LUMEN_LOCK_WAIT seconds) or stops with a message naming the run in the way;
+3. executes `notebooks/pipeline/NN_name.ipynb` on the lumen kernel into
+   `runs/<date>/<run_id>/NN_name.ipynb` — the run's record;
+4. writes ops.step_runs (parameters, status, rows in/out, times, notebook, git commit, error).
+
+Secrets are never parameters: notebooks read them from the environment.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from lumen.config import Settings, get_settings
+from lumen.db import connect
+from lumen.errors import LumenError
+from lumen.window import parse_instant
+
+LOCK_STALE_S = 2 * 3600  # a run silent this long is considered dead
+
+
+class StepError(LumenError):
+    """A step could not start, or its notebook failed; the message is the step's own."""
+
+
+@dataclass(frozen=True)
+class Step:
+    number: int
+    name: str
+    params: dict[str, type]  # besides run_id and result_path, which the runner sets
+    required: tuple[str, ...] = ()
+
+    @property
+    def notebook(self) -> str:
+        return f"{self.number:02d}_{self.name}.ipynb"
+
+
+WINDOW = {"start": str, "end": str}
+STEPS: dict[str, Step] = {
+    s.name: s
+    for s in (
+        Step(
+            1,
+            "ingest",
+            {"source": str, **WINDOW, "stations": str, "archive": str, "uf": str, "overlap_hours": int},
+            ("source",),
+        ),  # fmt: skip
+        Step(2, "clean", {**WINDOW, "stations": str}, ("start", "end")),
+        Step(3, "validate", dict(WINDOW), ("start", "end")),
+        Step(4, "publish", dict(WINDOW)),
+    )
+}
+
+
+def check_params(step: Step, raw: dict[str, str]) -> dict[str, object]:
+    """Typed parameters, or StepError naming what is wrong (before any kernel starts)."""
+    unknown = sorted(set(raw) - set(step.params))
+    if unknown:
+        raise StepError(
+            f"step {step.name}: unknown parameter(s) {', '.join(unknown)}; it takes {', '.join(step.params)}"
+        )
+    missing = [p for p in step.required if not str(raw.get(p, "")).strip()]
+    if missing:
+        raise StepError(f"step {step.name}: missing parameter(s) {', '.join(missing)}")
+    typed: dict[str, object] = {}
+    for key, value in raw.items():
+        kind = step.params[key]
+        try:
+            typed[key] = kind(value)
+        except (TypeError, ValueError):
+            raise StepError(f"step {step.name}: parameter {key}={value!r} is not a {kind.__name__}") from None
+    for key in ("start", "end"):
+        if typed.get(key):
+            parse_instant(str(typed[key]), end=key == "end")  # raises a LumenError naming the value
+    if step.name == "ingest" and typed.get("source") not in ("api", "archive"):
+        raise StepError(f"step ingest: source must be 'api' or 'archive', not {typed.get('source')!r}")
+    return typed
+
+
+def git_commit(root: Path) -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def _kernel_name() -> str:
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    return "lumen" if "lumen" in KernelSpecManager().find_kernel_specs() else "python3"
+
+
+# ------------------------------------------------------------------ the lock ----
+def acquire_lock(conn, run_id: str, wait_s: float) -> None:
+    """Hold ops.run_lock for `run_id` (re-entrant for the same run); wait up to `wait_s` for another run."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        with conn.transaction():
+            holder, beat = conn.execute(
+                "SELECT run_id, heartbeat_at FROM ops.run_lock WHERE singleton FOR UPDATE"
+            ).fetchone()
+            stale = beat is not None and (datetime.now(UTC) - beat).total_seconds() > LOCK_STALE_S
+            if holder in (None, run_id) or stale:
+                conn.execute(
+                    "UPDATE ops.run_lock SET run_id = %s, heartbeat_at = now(), "
+                    "acquired_at = CASE WHEN run_id IS DISTINCT FROM %s THEN now() ELSE acquired_at END",
+                    (run_id, run_id),
+                )
+                return
+        if time.monotonic() >= deadline:
+            raise StepError(
+                f"another pipeline run ({holder}, last active {beat:%Y-%m-%d %H:%M:%S} UTC) is writing; "
+                f"this run ({run_id}) stopped after waiting {wait_s:g} s — try again when it has finished"
+            )
+        time.sleep(1.0)
+
+
+def release_lock(conn, run_id: str) -> None:
+    with conn.transaction():
+        conn.execute(
+            "UPDATE ops.run_lock SET run_id = NULL, acquired_at = NULL, heartbeat_at = NULL WHERE run_id = %s",
+            (run_id,),
+        )
+
+
+# ---------------------------------------------------------------- the runner ----
+@dataclass
+class StepOutcome:
+    run_id: str
+    step: str
+    notebook: Path
+    result: dict
+
+
+def run_step(
+    name: str,
+    raw_params: dict[str, str],
+    run_id: str | None = None,
+    last: bool = False,
+    settings: Settings | None = None,
+    lock_wait_s: float = 600.0,
+) -> StepOutcome:
+    """Execute one step notebook; raise StepError with the step's message when it fails."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    from lumen.ingest import new_run_id
+
+    settings = settings or get_settings()
+    if name not in STEPS:
+        raise StepError(f"no step {name!r}; steps are {', '.join(STEPS)}")
+    step = STEPS[name]
+    params = check_params(step, raw_params)
+    run_id = run_id or new_run_id()
+    root = settings.root
+    out_dir = root / "runs" / datetime.now(UTC).strftime("%Y-%m-%d") / run_id
+    out_dir.mkdir(parents=True, exist_ok=True)
+    notebook = out_dir / step.notebook
+    result_path = out_dir / f"{step.number:02d}_{step.name}.result.json"
+    with connect("pipeline", settings, autocommit=True) as conn:
+        acquire_lock(conn, run_id, lock_wait_s)
+        row_id = conn.execute(
+            "INSERT INTO ops.step_runs (run_id, step, parameters, status, notebook_path, git_commit) "
+            "VALUES (%s, %s, %s, 'running', %s, %s) RETURNING id",
+            (run_id, name, json.dumps(params), str(notebook), git_commit(root)),
+        ).fetchone()[0]
+        try:
+            papermill.execute_notebook(
+                str(root / "notebooks" / "pipeline" / step.notebook), str(notebook),
+                parameters={**params, "run_id": run_id, "result_path": str(result_path)},
+                kernel_name=_kernel_name(), cwd=str(root), progress_bar=False,
+                stdout_file=sys.stdout, stderr_file=sys.stderr,
+            )  # fmt: skip
+        except PapermillExecutionError as exc:
+            message = str(exc.evalue).strip() or exc.ename
+            _finish(conn, row_id, "failed", {}, f"{exc.ename}: {message}")
+            release_lock(conn, run_id)
+            raise StepError(f"step {name} failed: {message}\n(executed notebook: {notebook})") from None
+        except BaseException as exc:
+            _finish(conn, row_id, "failed", {}, f"{type(exc).__name__}: {exc}")
+            release_lock(conn, run_id)
+            raise
+        result = json.loads(result_path.read_text()) if result_path.exists() else {}
+        _finish(conn, row_id, "succeeded", result, None)
+        if last:
+            release_lock(conn, run_id)
+    return StepOutcome(run_id, name, notebook, result)
+
+
+def _finish(conn, row_id: int, status: str, result: dict, error: str | None) -> None:
+    conn.execute(
+        "UPDATE ops.step_runs SET status = %s, rows_in = %s, rows_out = %s, finished_at = now(), error = %s "
+        "WHERE id = %s",
+        (status, result.get("rows_in"), result.get("rows_out"), error, row_id),
+    )

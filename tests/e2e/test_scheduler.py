@@ -1,0 +1,87 @@
+"""The hourly trigger, picked up by a running `mage start` scheduler (schedule sped up to every minute)."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import time
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import yaml
+
+from lumen.db import connect
+from lumen.sample import generate
+from tests.e2e.conftest import lumen
+from tests.fakes.http import FakeServer
+from tests.fakes.inmet import compact
+
+pytestmark = pytest.mark.slow
+ROUTE = re.compile(r"^/estacao/(\d{4}-\d\d-\d\d)/(\d{4}-\d\d-\d\d)/([A-Z]\d{3})$")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_committed_trigger_is_hourly_and_stable():
+    from tests.conftest import ROOT
+
+    trigger = yaml.safe_load((ROOT / "mage_project/pipelines/inmet_hourly/triggers.yaml").read_text())["triggers"][0]
+    assert trigger["schedule_interval"] == "@hourly" and trigger["status"] == "active"
+    assert trigger["settings"]["skip_if_previous_running"] is True
+    assert trigger["last_enabled_at"] is not None  # else Mage rewrites the file on every new scheduler DB
+
+
+def test_scheduler_runs_the_hourly_pipeline(home, env, migrated_db, tmp_path):
+    triggers = home / "mage_project/pipelines/inmet_hourly/triggers.yaml"
+    triggers.write_text(triggers.read_text().replace("'@hourly'", "'* * * * *'"))
+    today = datetime.now(UTC).date()
+    sample = generate(tmp_path / "s", start=today - timedelta(days=1), days=2)
+    records = {code: json.loads(path.read_text()) for code, path in sample.api_json.items()}
+
+    def inmet(handler):
+        match = ROUTE.match(handler.path)
+        if not match:
+            return 404, {}, b"<html>404</html>"
+        first, last, code = date.fromisoformat(match[1]), date.fromisoformat(match[2]), match[3]
+        rows = [r for r in records.get(code, []) if first <= date.fromisoformat(r["DT_MEDICAO"]) <= last]
+        return (200, {"Content-Type": "application/json"}, compact(rows)) if rows else (204, {}, b"")
+
+    port = free_port()
+    with FakeServer() as fake:
+        fake.fallback = inmet
+        fake.routes["/estacoes/T"] = lambda _h: (200, {}, compact(json.loads(sample.stations_json.read_text())))
+        run_env = {**env, "INMET_API_URL": fake.url, "INMET_TOKEN": ""}
+        started = lumen(run_env, "pipeline", "start", "--port", str(port))
+        assert started.returncode == 0, started.stderr
+        try:
+            deadline = time.monotonic() + 180
+            done = None
+            while time.monotonic() < deadline and done is None:
+                time.sleep(3)
+                with connect("admin", migrated_db) as conn:
+                    done = conn.execute(
+                        "SELECT run_id FROM ops.step_runs WHERE run_id LIKE 'hourly-%%' AND step = 'publish' "
+                        "AND status = 'succeeded' LIMIT 1"
+                    ).fetchone()
+                    failed = conn.execute("SELECT step, error FROM ops.step_runs WHERE status = 'failed'").fetchall()
+                assert not failed, failed
+            log = (home / ".lumen/logs/mage.log").read_text(errors="replace")
+            assert done is not None, "no scheduled run finished in 3 minutes; mage log tail:\n" + log[-3000:]
+        finally:
+            stopped = lumen(run_env, "pipeline", "stop")
+        assert stopped.returncode == 0 and "mage: stopped" in stopped.stdout
+    with connect("admin", migrated_db) as conn:
+        steps = conn.execute(
+            "SELECT step, parameters FROM ops.step_runs WHERE run_id = %s ORDER BY id", done
+        ).fetchall()
+        api_rows = conn.execute("SELECT count(*) FROM raw_data.inmet_observations WHERE source = 'api'").fetchone()[0]
+    assert [s[0] for s in steps] == ["ingest", "clean", "validate", "publish"]
+    end = datetime.fromisoformat(steps[1][1]["end"]).replace(tzinfo=UTC)
+    assert end.minute == 0 and datetime.now(UTC) - end < timedelta(hours=1, minutes=5)  # the run's own hour
+    assert api_rows > 0 and any(r["path"].startswith("/estacao/") for r in fake.requests)
+    assert lumen(run_env, "pipeline", "stop").stdout.strip() == "mage: was not running"

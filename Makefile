@@ -81,6 +81,7 @@ demo: setup ## the main job: the pipeline (Mage → Papermill steps) on the offl
 	@$(LUMEN) stations --file data/sample/api/estacoes_T.json --save >/dev/null
 	@$(LUMEN) pipeline run backfill --archive data/sample/archive/2024.zip --start $(SAMPLE_START) --end $(SAMPLE_END)
 	@$(LUMEN) docs >/dev/null
+	@echo "report: $$($(LUMEN) report --start $(SAMPLE_START) --end $(SAMPLE_END) 2>/dev/null | tail -1)"
 	@$(LUMEN) status
 
 pipeline: setup ## one run of inmet_hourly (INMET API; needs INMET_TOKEN and network)

@@ -1,6 +1,8 @@
-# The lumen env as an image: the same package and pins as `make setup`.
+# The lumen env as an image (JupyterLab, migrations, Metabase provisioning): the same
+# package and the same frozen pins as `make setup` (requirements/lumen.lock).
 FROM python:3.11.10-slim-bookworm
-ENV PYTHONDONTWRITEBYTECODE=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
+ENV PYTHONDONTWRITEBYTECODE=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 LUMEN_HOME=/app
+RUN apt-get update && apt-get install -y --no-install-recommends curl git && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY requirements/lumen.lock requirements/lumen.lock
@@ -8,5 +10,5 @@ COPY lumen lumen
 RUN pip install -c requirements/lumen.lock -e '.[lab]' \
  && python -m ipykernel install --sys-prefix --name lumen --display-name "LÚMEN (Python 3)"
 COPY . .
-RUN useradd --create-home lumen && chown -R lumen /app
+RUN useradd --create-home --uid 1000 lumen && mkdir -p runs reports .lumen && chown -R lumen /app
 USER lumen

@@ -7,7 +7,7 @@ import os
 
 import typer
 
-from lumen import cli_db, cli_ingest, cli_pipeline, cli_quality, cli_step
+from lumen import cli_db, cli_ingest, cli_pipeline, cli_quality, cli_serve, cli_step
 from lumen.cli_common import console, new_app, run
 from lumen.config import get_settings, project_root
 
@@ -15,12 +15,14 @@ app = new_app("LÚMEN: INMET weather data → PostgreSQL → checks → dashboar
 app.add_typer(cli_db.app, name="db")
 app.add_typer(cli_ingest.app, name="ingest")
 app.add_typer(cli_pipeline.app, name="pipeline")
+app.add_typer(cli_serve.metabase_app, name="metabase")
 app.command("stations")(cli_ingest.stations_command)
 app.command("sample")(cli_ingest.sample_command)
 app.command("clean")(cli_quality.clean_command)
 app.command("validate")(cli_quality.validate_command)
 app.command("docs")(cli_quality.docs_command)
 app.command("step")(cli_step.step_command)
+app.command("report")(cli_serve.report_command)
 
 
 @app.callback()

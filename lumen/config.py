@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     inmet_token: SecretStr | None = Field(None, **_env("INMET_TOKEN"))
     mage_owner_email: str = Field("admin@lumen.local", **_env("DEFAULT_OWNER_EMAIL"))
     mage_owner_password: SecretStr | None = Field(None, **_env("DEFAULT_OWNER_PASSWORD"))
+    metabase_url: str = Field("http://127.0.0.1:3000", **_env("METABASE_URL"))
+    metabase_admin_email: str = Field("admin@lumen.local", **_env("LUMEN_METABASE_ADMIN_EMAIL"))
+    metabase_admin_password: SecretStr | None = Field(None, **_env("LUMEN_METABASE_ADMIN_PASSWORD"))
     inmet_timeout_s: float = Field(30.0, gt=0, **_env("INMET_TIMEOUT"))
 
     @model_validator(mode="before")

@@ -1,0 +1,37 @@
+"""`lumen metabase provision` and `lumen report`: what people look at."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from lumen.cli_common import console, new_app
+from lumen.config import get_settings
+
+metabase_app = new_app("Metabase dashboards as code (metabase/dashboard.yml).")
+
+
+@metabase_app.command("provision")
+def provision_command(
+    spec: Path | None = typer.Option(None, help="The spec (default: metabase/dashboard.yml)."),
+    sync: bool = typer.Option(False, "--sync", help="Also re-sync the database schema and wait for it."),
+) -> None:
+    """Set up Metabase (admin, database, collection, questions, dashboard); idempotent."""
+    from lumen.metabase.provision import provision
+
+    console.print(provision(get_settings(), spec, force_sync=sync).line())
+
+
+def report_command(
+    stations: str = typer.Option("A807,A621,A001,A652", help="Station codes, comma-separated."),
+    start: str = typer.Option(..., help="First local day (YYYY-MM-DD)."),
+    end: str = typer.Option(..., help="Last local day (YYYY-MM-DD)."),
+    out: Path | None = typer.Option(None, help="Folder for the HTML (default: reports/)."),
+) -> None:
+    """Run the weather report notebook and write it as HTML without code cells."""
+    from lumen import report
+    from lumen.window import parse_window
+
+    parse_window(start, end)
+    console.print(str(report.run(stations, start, end, get_settings(), out)))

@@ -1,0 +1,39 @@
+"""The HTML report, opened in headless Chromium as a person would see it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.e2e import browser
+from tests.e2e.conftest import lumen
+
+pytestmark = pytest.mark.slow
+
+
+def test_report_renders_with_plots_and_no_errors(env):
+    home = Path(env["LUMEN_HOME"])
+    assert lumen(env, "sample", "--out", str(home / "s"), "--days", "7").returncode == 0
+    assert lumen(env, "stations", "--file", str(home / "s/api/estacoes_T.json"), "--save").returncode == 0
+    zpath = str(home / "s/archive/2024.zip")
+    run = lumen(env, "pipeline", "run", "backfill", "--archive", zpath, "--start", "2024-11-01", "--end", "2024-11-07")
+    assert run.returncode == 0, run.stderr[-2000:]
+    out = lumen(env, "report", "--start", "2024-11-01", "--end", "2024-11-07")
+    assert out.returncode == 0, out.stderr[-2000:]
+    html = Path(out.stdout.strip().splitlines()[-1])
+    assert html == home / "reports" / "weather_report_2024-11-01_2024-11-07.html"
+    page = browser.dom(html.as_uri())
+    headings = re.findall(r"<h[12][^>]*>(.*?)<", page)
+    assert headings[:1] == ["LÚMEN — weather report"]
+    assert {"In short", "Temperature", "Daily rain", "Latest readings", "Data quality"} <= {h.strip() for h in headings}
+    images = re.findall(r'<img[^>]+src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
+    assert len(images) == 2 and all(len(i) > 20_000 for i in images)  # two real plots
+    body = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", page, flags=re.S)
+    text = re.sub(r"<[^>]+>", " ", body)
+    assert "Traceback" not in text and "Error" not in text and "def " not in text  # no code cells
+    assert "CURITIBA" in text and "4 station(s)" in text
+    shot = browser.screenshot(html.as_uri(), ROOT / "runs" / "screenshots" / "weather_report.png")
+    assert shot.stat().st_size > 50_000

@@ -1,0 +1,84 @@
+"""analytics views on the offline sample, against values computed by hand from processed_data."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from lumen import ingest, transform
+from lumen.db import connect
+from lumen.inmet.archive import list_files
+from lumen.sample import generate
+
+
+@pytest.fixture()
+def published(migrated_db, tmp_path):
+    sample = generate(tmp_path, days=10)
+    with connect("pipeline", migrated_db) as conn:
+        ingest.load_archive(conn, list_files(sample.archive_zip), "load")
+        transform.clean(conn, datetime(2024, 11, 1, tzinfo=UTC), datetime(2024, 11, 11, tzinfo=UTC), "run-1")
+        conn.execute("SELECT * FROM analytics.refresh()").fetchall()
+        conn.commit()
+    return migrated_db
+
+
+@pytest.mark.parametrize(("station", "day"), [("A807", "2024-11-03"), ("A621", "2024-11-05"), ("A001", "2024-11-09")])
+def test_daily_summary_matches_a_hand_computation(published, station, day):
+    with connect("reader", published) as conn:
+        hours = conn.execute(
+            "SELECT air_temp_c, air_temp_min_c, air_temp_max_c, precip_mm, rel_humidity_pct, wind_gust_ms, "
+            "global_radiation_kj_m2 FROM processed_data.observations WHERE station_code = %s AND local_date = %s",
+            (station, day),
+        ).fetchall()
+        row = conn.execute(
+            "SELECT hours_with_data, completeness_pct, air_temp_min_c, air_temp_max_c, air_temp_mean_c, precip_total_mm, "
+            "rel_humidity_mean_pct, wind_gust_max_ms, global_radiation_mj_m2 FROM analytics.daily_station_summary "
+            "WHERE station_code = %s AND local_date = %s",
+            (station, day),
+        ).fetchone()
+    temps = [h[0] for h in hours if h[0] is not None]
+    rh = [h[4] for h in hours if h[4] is not None]
+    expected = (
+        len(hours),
+        round(100 * len(hours) / 24, 1),
+        min(h[1] for h in hours if h[1] is not None),
+        max(h[2] for h in hours if h[2] is not None),
+        round(sum(temps) / len(temps), 2),
+        sum(h[3] for h in hours if h[3] is not None),
+        round(sum(rh) / len(rh), 1),
+        max(h[5] for h in hours if h[5] is not None),
+        round(sum(h[6] for h in hours if h[6] is not None) / 1000, 3),
+    )
+    assert row[0] == expected[0]
+    assert [float(v) for v in row[1:]] == pytest.approx(expected[1:], abs=0.011)
+
+
+def test_monthly_extremes_latest_map_and_quality(published):
+    with connect("reader", published) as conn:
+        month = conn.execute(
+            "SELECT days_with_data, precip_total_mm FROM analytics.monthly_station_summary WHERE station_code = 'A652' "
+            "ORDER BY month"
+        ).fetchall()
+        rain = conn.execute(
+            "SELECT sum(precip_total_mm) FROM analytics.daily_station_summary WHERE station_code = 'A652'"
+        ).fetchone()[0]
+        hottest = conn.execute(
+            "SELECT value, observed_at FROM analytics.station_extremes WHERE station_code = 'A001' "
+            "AND record = 'highest air temperature'"
+        ).fetchone()
+        top = conn.execute(
+            "SELECT max(air_temp_c) FROM processed_data.observations WHERE station_code = 'A001'"
+        ).fetchone()[0]
+        latest = conn.execute(
+            "SELECT station_code, observed_at, hours_since_last_data > 0 FROM analytics.latest_readings ORDER BY 1"
+        ).fetchall()
+        quality = conn.execute(
+            "SELECT hours_with_data, completeness_pct FROM analytics.data_quality_daily "
+            "WHERE station_code = 'A621' AND local_date = '2024-11-05'"
+        ).fetchone()
+    # local days: 2024-10-31 (the first 3 UTC hours) … 2024-11-10
+    assert [m[0] for m in month] == [1, 10] and sum(m[1] for m in month) == pytest.approx(rain)
+    assert hottest[0] == top
+    assert [(c, t.isoformat()) for c, t, _ in latest] == [
+        (c, "2024-11-10T23:00:00+00:00") for c in ("A001", "A621", "A652", "A807")
+    ] and all(x[2] for x in latest)
+    assert (quality[0], float(quality[1])) == (19, 79.2)  # A621's 5 silent hours fall on that local day

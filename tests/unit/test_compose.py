@@ -1,0 +1,98 @@
+"""docker-compose.yml, checked statically (no Docker engine runs on these machines)."""
+
+import re
+import shutil
+import subprocess
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+ENV_EXAMPLE = {m.group(1) for m in re.finditer(r"^([A-Z][A-Z0-9_]*)=", (ROOT / ".env.example").read_text(), re.M)}
+
+
+def test_the_whole_stack_is_there_without_a_top_level_name():
+    assert set(SERVICES) == {"postgres", "migrate", "mage", "jupyterlab", "metabase", "metabase-setup"}
+    assert "name" not in COMPOSE  # Debian's docker-compose 1.29 rejects it
+
+
+def test_images_are_pinned():
+    for name, svc in SERVICES.items():
+        image = svc.get("image", "")
+        assert image and ":" in image and not image.endswith(":latest"), name
+        assert re.search(r":v?\d+(\.\d+)+", image), f"{name}: {image} is not a pinned version"
+    for dockerfile in ("docker/lumen.Dockerfile", "docker/mage.Dockerfile"):
+        base = re.search(r"^FROM (\S+)", (ROOT / dockerfile).read_text(), re.M).group(1)
+        assert re.search(r":\d+(\.\d+)+", base), f"{dockerfile}: FROM {base} is not pinned"
+    assert (ROOT / "docker/mage.Dockerfile").read_text().startswith("#") and "FROM mageai/mageai:0.9.80" in (
+        ROOT / "docker/mage.Dockerfile"
+    ).read_text()
+
+
+def test_healthchecks_and_dependencies():
+    for name in ("postgres", "mage", "jupyterlab", "metabase"):
+        assert SERVICES[name]["healthcheck"]["test"], name
+        assert SERVICES[name]["restart"] == "unless-stopped", name
+    assert SERVICES["metabase"]["healthcheck"]["test"][1].find("/api/health") > 0
+    assert SERVICES["metabase-setup"]["depends_on"]["metabase"]["condition"] == "service_healthy"
+    assert SERVICES["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    for name in ("mage", "jupyterlab", "metabase-setup"):
+        assert SERVICES[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully", name
+
+
+def _env_items():
+    for name, svc in SERVICES.items():
+        env = svc.get("environment") or {}
+        for key, value in env.items() if isinstance(env, dict) else (e.split("=", 1) for e in env):
+            yield name, key, str(value)
+
+
+def test_no_literal_secrets_and_every_variable_documented():
+    for service, key, value in _env_items():
+        if re.search(r"PASS|TOKEN|SECRET", key):
+            assert re.fullmatch(r"\$\{[A-Z0-9_]+\}", value), f"{service}: {key} holds a literal value"
+        if "@" in value:  # a URL with credentials: both from .env
+            assert re.match(r"\w+://\$\{[A-Z0-9_]+\}:\$\{[A-Z0-9_]+\}@", value), f"{service}: {key}"
+        for var in re.findall(r"\$\{([A-Z0-9_]+)", value):
+            assert var in ENV_EXAMPLE, f"{service}: ${{{var}}} is not documented in .env.example"
+    text = (ROOT / "docker-compose.yml").read_text()
+    for var in re.findall(r"(?<!\$)\$\{([A-Z0-9_]+)", text):
+        assert var in ENV_EXAMPLE, f"${{{var}}} is not documented in .env.example"
+
+
+def test_mage_never_gets_db_variables_and_metabase_uses_its_own_db():
+    mage_env = SERVICES["mage"]["environment"]
+    assert not [k for k in mage_env if k.startswith("DB_")]  # they would hijack Mage's metadata database
+    assert SERVICES["metabase"]["environment"]["MB_DB_DBNAME"] == "${METABASE_APP_DB_NAME}"
+    assert SERVICES["metabase"]["environment"]["MB_ANON_TRACKING_ENABLED"] == "false"
+    init = (ROOT / "docker/postgres/10-metabase-appdb.sh").read_text()
+    assert "CREATE DATABASE" in init and "METABASE_APP_DB_PASSWORD" in init
+
+
+def test_mage_and_jupyterlab_images_install_the_same_lumen_package():
+    for dockerfile in ("docker/lumen.Dockerfile", "docker/mage.Dockerfile"):
+        text = (ROOT / dockerfile).read_text()
+        assert "-c requirements/lumen.lock" in text and re.search(r"-e (\.|'\.\[lab\]')", text), dockerfile
+        assert "ipykernel install" in text and "--name lumen" in text
+    assert SERVICES["jupyterlab"]["image"] == SERVICES["migrate"]["image"] == "lumen:0.1.0"
+    assert "LUMEN_BIN=/opt/lumen/bin/lumen" in (ROOT / "docker/mage.Dockerfile").read_text()
+
+
+def test_jupyter_token_is_never_disabled():
+    cmd = " ".join(SERVICES["jupyterlab"]["command"])
+    assert "token=''" not in cmd and "token=" not in cmd.lower()
+    assert SERVICES["jupyterlab"]["environment"]["JUPYTER_TOKEN"] == "${JUPYTER_TOKEN}"
+
+
+def test_docker_compose_config_validates(tmp_path):
+    exe = shutil.which("docker-compose")
+    if exe is None:
+        pytest.skip("Debian's docker-compose is not installed (.ci/run installs it)")
+    env_file = tmp_path / ".env"
+    env_file.write_text("\n".join(f"{k}=x-{k.lower()}" for k in sorted(ENV_EXAMPLE)) + "\nPOSTGRES_PORT=5432\n")
+    out = subprocess.run([exe, "--env-file", str(env_file), "-f", str(ROOT / "docker-compose.yml"), "config", "-q"],
+                         capture_output=True, text=True, cwd=ROOT, timeout=60)  # fmt: skip
+    assert out.returncode == 0, out.stderr

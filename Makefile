@@ -16,7 +16,7 @@ MODE       := $(if $(filter 0 no false,$(LUMEN_DOCKER)),native,$(if $(DOCKER_OK)
 
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup up down logs clean demo test lab lint bench pipeline backfill
+.PHONY: help setup up down logs clean demo test lab strip lint bench pipeline backfill
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -31,6 +31,7 @@ $(VENV)/.installed: pyproject.toml requirements/lumen.lock
 	@$(BIN)/python -m pip install $(PIP_FLAGS) --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
 	@$(BIN)/python -m pip install $(PIP_FLAGS) -c requirements/lumen.lock -e '.[dev]' 2>&1 | grep -v '^WARNING: Location' ; test $${PIPESTATUS[0]} -eq 0
 	@$(BIN)/python -m ipykernel install --sys-prefix --name lumen --display-name "LÚMEN (Python 3)" >/dev/null
+	@if git rev-parse --git-dir >/dev/null 2>&1; then $(BIN)/nbstripout --install; fi
 	@touch $@
 
 $(MAGE_VENV)/.installed: mage_project/requirements.txt mage_project/constraints.lock
@@ -49,13 +50,14 @@ ifeq ($(MODE),docker)
 else
 	@$(LUMEN) db up
 	@$(LUMEN) pipeline start
+	@$(LUMEN) lab start
 endif
 
 down: ## stop the stack (data is kept)
 ifeq ($(MODE),docker)
 	$(COMPOSE) down
 else
-	@if [ -x $(LUMEN) ]; then $(LUMEN) pipeline stop; $(LUMEN) db down; else echo "nothing to stop"; fi
+	@if [ -x $(LUMEN) ]; then $(LUMEN) lab stop; $(LUMEN) pipeline stop; $(LUMEN) db down; else echo "nothing to stop"; fi
 endif
 
 logs: ## show the stack's logs
@@ -101,8 +103,16 @@ lint: setup ## ruff
 	$(BIN)/ruff check lumen tests benchmarks
 	$(BIN)/ruff format --check lumen tests benchmarks
 
-lab: ## JupyterLab on the lumen env (issue #7)
-	@echo "make lab: JupyterLab on 127.0.0.1:8888 arrives with the lab issue (#7)"
+lab: setup ## JupyterLab on the lumen env, rooted at notebooks/, on 127.0.0.1:8888 (token in .env)
+ifeq ($(MODE),docker)
+	$(COMPOSE) up -d jupyterlab
+else
+	@$(LUMEN) db up >/dev/null
+	@$(LUMEN) lab start
+endif
+
+strip: setup ## strip outputs from every notebook (also done by the nbstripout git filter make setup installs)
+	@$(BIN)/nbstripout notebooks/*/*.ipynb && echo "notebooks stripped"
 
 bench: ## benchmarks (issue #8)
 	@echo "make bench: benchmarks arrive with the benchmarks issue (#8)"

@@ -35,3 +35,25 @@ def report_command(
 
     parse_window(start, end)
     console.print(str(report.run(stations, start, end, get_settings(), out)))
+
+
+lab_app = new_app("JupyterLab on the lumen env (native mode).")
+
+
+@lab_app.command("start")
+def lab_start(port: int = typer.Option(8888, help="Port on 127.0.0.1.")) -> None:
+    """Start JupyterLab in the background, rooted at notebooks/ (token: JUPYTER_TOKEN in .env)."""
+    from lumen import lab
+
+    pid = lab.start(get_settings(), port)
+    console.print(
+        f"jupyterlab: running (pid {pid}) at http://127.0.0.1:{port}/lab — the token is JUPYTER_TOKEN in .env"
+    )
+
+
+@lab_app.command("stop")
+def lab_stop() -> None:
+    """Stop JupyterLab."""
+    from lumen import lab
+
+    console.print("jupyterlab: stopped" if lab.stop(get_settings()) else "jupyterlab: was not running")

@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     metabase_url: str = Field("http://127.0.0.1:3000", **_env("METABASE_URL"))
     metabase_admin_email: str = Field("admin@lumen.local", **_env("LUMEN_METABASE_ADMIN_EMAIL"))
     metabase_admin_password: SecretStr | None = Field(None, **_env("LUMEN_METABASE_ADMIN_PASSWORD"))
+    jupyter_token: SecretStr | None = Field(None, **_env("JUPYTER_TOKEN"))
     inmet_timeout_s: float = Field(30.0, gt=0, **_env("INMET_TIMEOUT"))
 
     @model_validator(mode="before")

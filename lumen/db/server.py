@@ -9,6 +9,7 @@ until `lumen db down`. As root it runs as the unprivileged `pgserver` user.
 from __future__ import annotations
 
 import subprocess
+import sys
 import time
 import warnings
 from dataclasses import dataclass
@@ -71,19 +72,28 @@ def up(settings: Settings | None = None) -> ServerInfo:
     settings = settings or get_settings()
     data = pgdata(settings)
     data.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            pgserver.get_server(data, cleanup_mode=None)
-    except (subprocess.SubprocessError, RuntimeError, OSError) as exc:
+    # Started from a helper in a session of its own: the server is a daemon, and no signal sent to
+    # the caller's process group (a Ctrl-C, a test runner, a kernel manager) may reach it.
+    started = subprocess.run(
+        [sys.executable, "-c", "import sys; from lumen.db.server import _start; _start(sys.argv[1])", str(data)],
+        start_new_session=True, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    if started.returncode != 0:
         log = data / "log"
         tail = "\n".join(log.read_text(errors="replace").splitlines()[-5:]) if log.exists() else ""
-        raise DatabaseError(f"the embedded PostgreSQL did not start in {data}: {exc}\n{tail}".rstrip()) from None
+        reason = started.stderr.strip().splitlines()[-1] if started.stderr.strip() else f"exit {started.returncode}"
+        raise DatabaseError(f"the embedded PostgreSQL did not start in {data}: {reason}\n{tail}".rstrip())
     info = status(settings)
     if info is None:
         raise DatabaseError(f"the embedded PostgreSQL in {data} started but is not ready; see {data / 'log'}")
     _ensure_database(info, settings.database_name)
     return info
+
+
+def _start(data: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pgserver.get_server(Path(data), cleanup_mode=None)
 
 
 def down(settings: Settings | None = None, timeout_s: int = 30) -> bool:

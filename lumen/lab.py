@@ -1,0 +1,74 @@
+"""JupyterLab on the lumen env: native `lumen lab start|stop`, and the connections notebooks use.
+
+Notebooks never hold a connection string: `engines()` builds them from the environment.
+- `reader`: lumen_reader — SELECT on processed_data and analytics only (like Metabase);
+- `audit`: the pipeline role in read-only transactions, for raw_data and ops (the run audit).
+  Every transaction is READ ONLY, so a notebook cannot write by accident.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import sqlalchemy as sa
+
+from lumen import services
+from lumen.config import Settings, get_settings
+from lumen.db.engine import role_conn
+from lumen.errors import LumenError
+
+
+def engines(settings: Settings | None = None) -> tuple[sa.Engine, sa.Engine]:
+    """(reader, audit) SQLAlchemy engines for jupysql (`%sql reader`) and pandas."""
+    settings = settings or get_settings()
+    args = {"connect_timeout": settings.connect_timeout_s, "application_name": "lumen-lab"}
+    reader = sa.create_engine(role_conn("reader", settings).url(driver="postgresql+psycopg"),
+                              connect_args={**args, "options": "-c TimeZone=UTC"})  # fmt: skip
+    audit = sa.create_engine(
+        role_conn("pipeline", settings).url(driver="postgresql+psycopg"),
+        connect_args={**args, "options": "-c TimeZone=UTC -c default_transaction_read_only=on"},
+    )
+    return reader, audit
+
+
+def start(settings: Settings | None = None, port: int = 8888) -> int:
+    """JupyterLab on 127.0.0.1, rooted at notebooks/, token from JUPYTER_TOKEN (never disabled)."""
+    settings = settings or get_settings()
+    if settings.jupyter_token is None or len(settings.jupyter_token.get_secret_value()) < 16:
+        raise LumenError("JUPYTER_TOKEN must be set to at least 16 characters (make setup generates one in .env)")
+    token = settings.jupyter_token.get_secret_value()
+    runtime = settings.lumen_dir / "jupyter-runtime"
+    env = {**os.environ, "JUPYTER_TOKEN": token, "JUPYTER_RUNTIME_DIR": str(runtime), "PYTHONUNBUFFERED": "1"}
+    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+           "--ServerApp.port_retries=0", f"--notebook-dir={settings.root / 'notebooks'}"]  # fmt: skip
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")  # CI and containers run as root; the token still guards the server
+    svc = services.service("jupyterlab", settings)
+    pid = services.start(svc, cmd, env, settings.root)
+    _wait_ready(svc, f"http://127.0.0.1:{port}/api/status?token={token}")
+    return pid
+
+
+def _wait_ready(svc: services.Service, url: str, timeout_s: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as resp:
+                if resp.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        if svc.pid() is None:
+            break
+        time.sleep(0.5)
+    tail = svc.log_file.read_text(errors="replace").splitlines()[-8:] if svc.log_file.exists() else []
+    services.stop(svc)
+    raise LumenError("JupyterLab did not come up; last log lines:\n" + "\n".join(tail))
+
+
+def stop(settings: Settings | None = None) -> bool:
+    return services.stop(services.service("jupyterlab", settings or get_settings()))

@@ -67,57 +67,67 @@ class CleanResult:
         )
 
 
-def _num(raw: str) -> str:
-    return f"processed_data.inmet_number(r.{raw})"
+def _present(alias: str) -> str:
+    """How many values of a raw row are present (neither NULL, '' nor -9999)."""
+    cols = ", ".join(f"NULLIF(NULLIF(btrim({alias}.{c}), ''), '-9999')" for c in COLUMNS.values())
+    return f"num_nonnulls({cols})"
 
 
 def _has_values(alias: str) -> str:
-    cols = ", ".join(f"NULLIF(NULLIF(btrim({alias}.{c}), ''), '-9999')" for c in COLUMNS.values())
-    return f"num_nonnulls({cols}) > 0"
+    return f"{_present(alias)} > 0"
 
 
 def _batch_sql(stations: bool) -> str:
-    typed = []
-    for out, raw in COLUMNS.items():
-        expr = _num(raw)
-        if out == "global_radiation_kj_m2":
-            expr = f"CASE WHEN {expr} < 0 AND {expr} >= {NIGHT_RADIATION_FLOOR} THEN 0 ELSE {expr} END"
-        typed.append(f"{expr} AS {out}")
-    unreadable = ", ".join(
-        f"CASE WHEN processed_data.inmet_unreadable(r.{raw}) THEN '{out}=' || r.{raw} END"
-        for out, raw in COLUMNS.items()
-    )
+    """One pass over the window's raw rows: pick (merge rule), type each value once, flag rule breakers."""
     station_filter = "AND r.station_code = ANY(%(stations)s)" if stations else ""
-    select = f"""
-        SELECT r.station_code, r.observed_at, r.source,
-               (r.observed_at AT TIME ZONE '{LOCAL_TZ}')::date AS local_date,
-               extract(hour FROM r.observed_at AT TIME ZONE '{LOCAL_TZ}')::smallint AS local_hour,
-               {", ".join(typed)},
-               array_remove(ARRAY[{unreadable}], NULL) AS unreadable
-        FROM raw_data.inmet_observations r
-        WHERE r.observed_at >= %(start)s AND r.observed_at < %(end)s {station_filter} AND {_has_values("r")}"""
+    window = f"r.observed_at >= %(start)s AND r.observed_at < %(end)s {station_filter} AND {_has_values('r')}"
     archive_has = (
         "EXISTS (SELECT 1 FROM raw_data.inmet_observations a WHERE a.source = 'archive' "
         f"AND a.station_code = r.station_code AND a.observed_at = r.observed_at AND {_has_values('a')})"
     )
+    numbers = ", ".join(f"processed_data.inmet_number(p.{raw}) AS {out}" for out, raw in COLUMNS.items())
+    typed = ", ".join(
+        f"CASE WHEN n.{out} < 0 AND n.{out} >= {NIGHT_RADIATION_FLOOR} THEN 0 ELSE n.{out} END AS {out}"
+        if out == "global_radiation_kj_m2" else f"n.{out}"
+        for out in COLUMNS
+    )  # fmt: skip
+    unreadable = ", ".join(
+        f"CASE WHEN n.{out} IS NULL AND btrim(p.{raw}) NOT IN ('', '-9999') THEN '{out}=' || p.{raw} END"
+        for out, raw in COLUMNS.items()
+    )
+    rules = " OR ".join(f"coalesce({r.violation}, false)" for r in quality.all_rules())
     return f"""
         CREATE TEMP TABLE {BATCH} ON COMMIT DROP AS
-        {select} AND r.source = 'archive'
-        UNION ALL
-        {select} AND r.source = 'api' AND NOT {archive_has}"""
+        SELECT b.*, ({rules} OR cardinality(b.unreadable) > 0) AS bad
+        FROM (
+            SELECT p.station_code, p.observed_at, p.source,
+                   n.local::date AS local_date, extract(hour FROM n.local)::smallint AS local_hour,
+                   {typed},
+                   CASE WHEN {_present("p")} = num_nonnulls({", ".join(f"n.{c}" for c in COLUMNS)}) THEN '{{}}'::text[]
+                        ELSE array_remove(ARRAY[{unreadable}], NULL) END AS unreadable
+            FROM (
+                SELECT r.* FROM raw_data.inmet_observations r WHERE {window} AND r.source = 'archive'
+                UNION ALL
+                SELECT r.* FROM raw_data.inmet_observations r WHERE {window} AND r.source = 'api' AND NOT {archive_has}
+            ) p
+            -- each value is typed once; the text is re-read only in a row where a value did not type
+            CROSS JOIN LATERAL (SELECT {numbers}, p.observed_at AT TIME ZONE '{LOCAL_TZ}' AS local OFFSET 0) n
+        ) b"""
 
 
 def _quarantine_sql() -> str:
+    """Only the flagged rows are expanded into one quarantine row per broken (rule, column)."""
     checks = ",\n".join(f"('{r.name}', '{r.column}', b.{r.column}::text, {r.violation})" for r in quality.all_rules())
     return f"""
         INSERT INTO processed_data.quarantine (station_code, observed_at, source, rule, column_name, value, run_id)
         SELECT b.station_code, b.observed_at, b.source, v.rule, v.col, v.val, %(run_id)s
-        FROM {BATCH} b CROSS JOIN LATERAL (VALUES {checks}) AS v(rule, col, val, bad)
-        WHERE v.bad
+        FROM {BATCH} b CROSS JOIN LATERAL (VALUES {checks}) AS v(rule, col, val, broken)
+        WHERE b.bad AND v.broken
         UNION ALL
         SELECT b.station_code, b.observed_at, b.source, '{quality.NOT_A_NUMBER}', split_part(u, '=', 1),
                substr(u, strpos(u, '=') + 1), %(run_id)s
-        FROM {BATCH} b CROSS JOIN LATERAL unnest(b.unreadable) AS u"""
+        FROM {BATCH} b CROSS JOIN LATERAL unnest(b.unreadable) AS u
+        WHERE b.bad"""
 
 
 def _upsert_sql() -> str:
@@ -128,7 +138,7 @@ def _upsert_sql() -> str:
     return f"""
         WITH up AS (
             INSERT INTO processed_data.observations AS t ({cols}, run_id)
-            SELECT {select}, %(run_id)s FROM {BATCH}
+            SELECT {select}, %(run_id)s FROM {BATCH} WHERE NOT bad
             ON CONFLICT (station_code, observed_at) DO UPDATE
                SET ({", ".join(values)}, run_id, processed_at) = ({new}, EXCLUDED.run_id, now())
              WHERE ({old}) IS DISTINCT FROM ({new})
@@ -160,13 +170,16 @@ def clean(
             params,
         ).fetchone()[0]
         conn.execute(_batch_sql(bool(stations)), params)
-        result.checked = conn.execute(f"SELECT count(*) FROM {BATCH}").fetchone()[0]
+        result.checked, result.bad_rows = conn.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE bad) FROM {BATCH}"
+        ).fetchone()
         conn.execute(
             "DELETE FROM processed_data.quarantine WHERE run_id = %(run_id)s "
             "AND observed_at >= %(start)s AND observed_at < %(end)s",
             params,
         )
-        conn.execute(_quarantine_sql(), params)
+        if result.bad_rows:
+            conn.execute(_quarantine_sql(), params)
         result.quarantined = dict(
             conn.execute(
                 "SELECT rule, count(*) FROM processed_data.quarantine WHERE run_id = %(run_id)s "
@@ -175,11 +188,6 @@ def clean(
             ).fetchall()
         )
         if result.quarantined:
-            result.bad_rows = conn.execute(
-                "SELECT count(DISTINCT (station_code, observed_at)) FROM processed_data.quarantine "
-                "WHERE run_id = %(run_id)s AND observed_at >= %(start)s AND observed_at < %(end)s",
-                params,
-            ).fetchone()[0]
             result.examples = [
                 quality.Violation(*row)
                 for row in conn.execute(
@@ -197,24 +205,13 @@ def clean(
 
 
 def _publish_valid(conn: psycopg.Connection, params: dict, result: CleanResult) -> None:
-    """Quarantined hours leave the batch (and processed, where an older version sat); the rest is upserted."""
-    flagged = (
-        "SELECT DISTINCT station_code, observed_at FROM processed_data.quarantine WHERE run_id = %(run_id)s "
-        "AND observed_at >= %(start)s AND observed_at < %(end)s"
-    )
-    dropped = conn.execute(
-        f"DELETE FROM {BATCH} b USING ({flagged}) q "
-        "WHERE (b.station_code, b.observed_at) = (q.station_code, q.observed_at)",
-        params,
-    ).rowcount
+    """Quarantined hours leave processed (where an older version sat); the rest is upserted."""
     conn.execute(
-        f"DELETE FROM processed_data.observations o USING ({flagged}) q "
-        "WHERE (o.station_code, o.observed_at) = (q.station_code, q.observed_at)",
-        params,
+        f"DELETE FROM processed_data.observations o USING {BATCH} b "
+        "WHERE b.bad AND (o.station_code, o.observed_at) = (b.station_code, b.observed_at)"
     )
     result.new, result.changed = conn.execute(_upsert_sql(), params).fetchone()
-    result.unchanged = result.checked - dropped - result.new - result.changed
-    result.bad_rows = dropped
+    result.unchanged = result.checked - result.bad_rows - result.new - result.changed
 
 
 STATIONS_SQL = f"""

@@ -114,5 +114,5 @@ endif
 strip: setup ## strip outputs from every notebook (also done by the nbstripout git filter make setup installs)
 	@$(BIN)/nbstripout notebooks/*/*.ipynb && echo "notebooks stripped"
 
-bench: ## benchmarks (issue #8)
-	@echo "make bench: benchmarks arrive with the benchmarks issue (#8)"
+bench: setup ## speed, side by side with psql \copy and pandas to_sql (one year × 600 stations; ~15 min)
+	@$(BIN)/python benchmarks/run.py $(BENCH_ARGS)

@@ -240,3 +240,27 @@ def generate(
         path.write_text(json.dumps(api_records(STATIONS[code], rows_by_station[code]), ensure_ascii=False))
         api_json[code] = path
     return SampleFiles(zip_path, stations_json, api_json, start, end, sum(len(r) for r in rows_by_station.values()))
+
+
+def scale_files(out_dir: Path, stations: int, year: int = 2024) -> list[Path]:
+    """`stations` station-year CSVs in the 2020+ archive format, for benchmarks (≈8,784 rows each).
+
+    Four template station-years are generated once; each synthetic station (codes S000…,
+    T000…) reuses one with its own header, so writing 600 files takes seconds.
+    """
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    days = (end - start).days + 1
+    templates = []
+    for st in STATIONS.values():
+        body = archive_csv(st, station_hours(st, start, days), start, end)
+        templates.append(body.split(b"\n", 8)[8])  # the header line and the rows
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for n in range(stations):
+        code = f"{chr(ord('S') + n // 1000)}{n % 1000:03d}"
+        meta = (f"REGIAO:;S\nUF:;PR\nESTACAO:;BENCH {code}\nCODIGO (WMO):;{code}\nLATITUDE:;-25,4\n"
+                f"LONGITUDE:;-49,2\nALTITUDE:;900\nDATA DE FUNDACAO:;01/01/10\n").encode("latin-1")  # fmt: skip
+        path = out_dir / f"INMET_S_PR_{code}_BENCH_{start:%d-%m-%Y}_A_{end:%d-%m-%Y}.CSV"
+        path.write_bytes(meta + templates[n % len(templates)])
+        paths.append(path)
+    return paths

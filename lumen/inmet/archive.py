@@ -27,7 +27,7 @@ from lumen.errors import LumenError
 from lumen.inmet.schema import ARCHIVE_LABELS, ARCHIVE_META_PREFIXES, STATION_CODE, fold
 
 META_LINES = 8
-CHUNK_BYTES = 4 << 20
+CHUNK_BYTES = 256 << 10  # psycopg queues up to 1,024 writes: this bounds the queue at ~256 MiB
 FILE_NAME = re.compile(
     r"INMET_(?P<region>[A-Z]{1,2})_(?P<uf>[A-Z]{2})_(?P<code>[A-Z][0-9]{3})_(?P<name>.*)_"
     r"(?P<start>\d\d-\d\d-\d{4})_A_(?P<end>\d\d-\d\d-\d{4})\.CSV$",

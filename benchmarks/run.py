@@ -1,0 +1,389 @@
+"""LÚMEN's speed, measured side by side with PostgreSQL's own COPY and the naive pandas path.
+
+    .venv/bin/python benchmarks/run.py              # one year × 600 stations (≈5.27M rows)
+    .venv/bin/python benchmarks/run.py --rows 500000 --scaling 100000,200000   # a quick run
+
+Everything runs in ONE process run, in a throw-away database `lumen_bench` on the
+embedded server (or LUMEN_DATABASE_URL's server), so the ratios hold on a noisy
+machine. Writes benchmarks/results/latest.json (raw measures) and latest.md (the
+table with ratios and targets). Targets are printed as met / not met, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+from pydantic import SecretStr
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from lumen.config import get_settings  # noqa: E402
+from lumen.db import engine as dbc  # noqa: E402
+from lumen.db import server  # noqa: E402
+from lumen.db.migrate import migrate  # noqa: E402
+from lumen.sample import scale_files  # noqa: E402
+
+LUMEN = str(Path(sys.executable).parent / "lumen")
+HOURS = 8784  # rows per station-year in 2024
+BENCH_DB = "lumen_bench"
+TARGETS = [  # (figure, how to compute it from the results, target text, met?)
+    ("ingest rows/s ÷ `\\copy` rows/s", lambda r: r["ingest_rows_per_s"] / r["copy_rows_per_s"], "≥ 0.5",
+     lambda v: v >= 0.5),
+    ("ingest rows/s ÷ keyed `\\copy` of rewritten rows (server-side bound, extra)",
+     lambda r: r["ingest_rows_per_s"] / r["keyed_copy_rows_per_s"], "—", lambda v: True),
+    ("ingest rows/s ÷ naive read_csv+to_sql rows/s", lambda r: r["ingest_rows_per_s"] / r["naive_rows_per_s"], "≥ 30",
+     lambda v: v >= 30),
+    ("peak RSS during the ingest (MiB)", lambda r: r["ingest_peak_rss_mib"], "< 1024", lambda v: v < 1024),
+    ("clean+checks time ÷ bare INSERT…SELECT time", lambda r: r["clean_s"] / r["bare_insert_select_s"], "≤ 1.5",
+     lambda v: v <= 1.5),
+    ("GX validation of the year (s)", lambda r: r["gx_year_s"], "< 30", lambda v: v < 30),
+    ("hourly run via mage run (s)", lambda r: r["hourly_mage_run_s"], "< 30", lambda v: v < 30),
+    ("time per row at the largest ÷ at the smallest scale", lambda r: r["scaling_ratio"], "≤ 1.2", lambda v: v <= 1.2),
+]  # fmt: skip
+
+
+def log(msg: str) -> None:
+    print(f"[{datetime.now():%H:%M:%S}] {msg}", flush=True)
+
+
+def bench_settings(fresh: bool = True):
+    """Settings for the throw-away database, created (and migrated) anew."""
+    base = get_settings()
+    if base.database_url is None:
+        server.up(base)
+    admin = dbc.admin_conn(base)
+    with psycopg.connect(replace(admin, dbname="postgres").url(), autocommit=True) as conn:
+        if fresh:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(BENCH_DB)))
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(BENCH_DB)))
+    url = replace(admin, dbname=BENCH_DB).url()
+    settings = base.model_copy(update={"database_url": SecretStr(url)})
+    migrate(settings)
+    return settings, url
+
+
+def env_for(settings) -> dict[str, str]:
+    env = {**os.environ, "LUMEN_DATABASE_URL": settings.database_url.get_secret_value()}
+    for key, secret in (("LUMEN_PIPELINE_PASSWORD", settings.pipeline_password),
+                        ("LUMEN_READER_PASSWORD", settings.reader_password)):  # fmt: skip
+        if secret is not None:
+            env[key] = secret.get_secret_value()
+    return env
+
+
+def measure_copy(url: str, data_file: Path, rows: int) -> float:
+    """The limit: psql \\copy of the same bytes into a text table."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        cols = ", ".join(f"c{i} text" for i in range(20))
+        conn.execute(f"DROP TABLE IF EXISTS bench_copy; CREATE TABLE bench_copy ({cols})")
+    psql = str(server.bin_dir() / "psql")
+    start = time.perf_counter()
+    subprocess.run([psql, url, "-qc", f"\\copy bench_copy FROM '{data_file}' WITH (FORMAT text, DELIMITER ';')"],
+                   check=True)  # fmt: skip
+    seconds = time.perf_counter() - start
+    with psycopg.connect(url, autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM bench_copy").fetchone()[0] == rows
+        conn.execute("DROP TABLE bench_copy")
+    return rows / seconds
+
+
+def measure_keyed_copy(url: str, files: list[Path], rows: int) -> float:
+    """The server-side bound for a keyed load: \\copy of rows already rewritten by LÚMEN's reader
+    (station, UTC hour, values) straight into a table shaped and keyed like raw_data.inmet_observations."""
+    import io
+
+    from lumen.inmet import archive
+    from lumen.inmet.schema import MEASUREMENT_COLUMNS
+
+    rewritten = files[0].parent.parent / "rewritten.txt"
+    with rewritten.open("wb") as out:
+        for f in files:
+            with f.open("rb") as raw:
+                stream = io.BufferedReader(raw)
+                header = archive.read_header(stream, f.name)
+                prefix = archive.copy_escape(f"archive;{header.station_code};{f.name};bench;").replace(b"\\;", b";")
+                for chunk in archive.copy_chunks(stream, header, prefix, f.name):
+                    out.write(chunk)
+    cols = ["source", "station_code", "origin", "run_id", "observed_at", "dt_medicao", "hr_medicao",
+            *MEASUREMENT_COLUMNS[:17]]  # fmt: skip
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_keyed; CREATE TABLE bench_keyed (LIKE raw_data.inmet_observations "
+                     "INCLUDING ALL)")  # fmt: skip
+    psql = str(server.bin_dir() / "psql")
+    start = time.perf_counter()
+    subprocess.run([psql, url, "-qc", f"\\copy bench_keyed ({', '.join(cols)}) FROM '{rewritten}' "
+                    "WITH (FORMAT text, DELIMITER ';')"], check=True)  # fmt: skip
+    seconds = time.perf_counter() - start
+    with psycopg.connect(url, autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM bench_keyed").fetchone()[0] == rows
+        conn.execute("DROP TABLE bench_keyed")
+    rewritten.unlink()
+    return rows / seconds
+
+
+def measure_naive(files: list[Path], url: str, slice_rows: int) -> float:
+    """The baseline being replaced: pandas read_csv + DataFrame.to_sql."""
+    import pandas as pd
+    import sqlalchemy as sa
+
+    start = time.perf_counter()
+    frames, total = [], 0
+    for f in files:
+        df = pd.read_csv(f, sep=";", decimal=",", encoding="latin-1", skiprows=8, dtype=str, index_col=False)
+        frames.append(df)
+        total += len(df)
+        if total >= slice_rows:
+            break
+    data = pd.concat(frames).head(slice_rows)
+    eng = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    data.to_sql("bench_naive", eng, if_exists="replace", index=False)
+    seconds = time.perf_counter() - start
+    eng.dispose()
+    return len(data) / seconds
+
+
+def measure_ingest(folder: Path, settings) -> tuple[float, float, int]:
+    """LÚMEN's archive ingest into raw_data, as a user runs it: (seconds, peak RSS MiB, rows)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    out = subprocess.run([LUMEN, "ingest", "archive", str(folder)], env=env_for(settings), capture_output=True,
+                         text=True)  # fmt: skip
+    seconds = time.perf_counter() - start
+    if out.returncode != 0:
+        raise SystemExit(f"ingest failed: {out.stderr[-2000:]}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    rows = int(out.stdout.strip().splitlines()[-1].split("ingested ")[1].split(" rows")[0].replace(",", ""))
+    return seconds, max(peak, before) / 1024, rows
+
+
+def measure_clean(settings, year: int) -> tuple[float, float]:
+    """LÚMEN's clean + checks, and a bare typed INSERT…SELECT of the same rows into a keyed table."""
+    from lumen import transform
+    from lumen.db import connect
+
+    start_ts, end_ts = datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
+    casts = ", ".join(f"processed_data.inmet_number({raw})" for raw in transform.COLUMNS.values())
+    with connect("admin", settings) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_bare")
+        conn.execute("CREATE TABLE bench_bare (LIKE processed_data.observations INCLUDING ALL)")
+        conn.commit()
+        start = time.perf_counter()
+        conn.execute(
+            f"INSERT INTO bench_bare (station_code, observed_at, local_date, local_hour, source, "
+            f"{', '.join(transform.COLUMNS)}, run_id) "
+            f"SELECT station_code, observed_at, (observed_at AT TIME ZONE 'America/Sao_Paulo')::date, "
+            f"extract(hour FROM observed_at AT TIME ZONE 'America/Sao_Paulo')::smallint, source, {casts}, 'bare' "
+            "FROM raw_data.inmet_observations WHERE observed_at >= %s AND observed_at < %s",
+            (start_ts, end_ts),
+        )
+        conn.commit()
+        bare = time.perf_counter() - start
+        conn.execute("DROP TABLE bench_bare")
+        conn.commit()
+    with connect("pipeline", settings) as conn:
+        start = time.perf_counter()
+        transform.clean(conn, start_ts, end_ts, "bench-clean", on_invalid="quarantine")
+        clean = time.perf_counter() - start
+    return clean, bare
+
+
+def measure_gx(settings, year: int, home: Path) -> tuple[float, float]:
+    """(import great_expectations s, validation of the year s) on a copy of the GX project."""
+    os.environ["LUMEN_HOME"] = str(home)
+    start = time.perf_counter()
+    import great_expectations  # noqa: F401
+
+    imported = time.perf_counter() - start
+    from lumen import validation
+
+    start = time.perf_counter()
+    report = validation.validate(datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC), settings)
+    seconds = time.perf_counter() - start
+    if not report.success:
+        log(f"GX reported failures (the timing still counts): {report.failures[:3]}")
+    return imported, seconds
+
+
+def measure_hourly(settings, home: Path, stations: int = 670) -> tuple[float, dict]:
+    """One inmet_hourly run via `mage run`: ~670 rows (one hour of INMET's whole network) from a fake API."""
+    sys.path.insert(0, str(ROOT))
+    from tests.fakes.http import FakeServer
+
+    codes = [f"H{n:03d}" if n < 1000 else f"J{n - 1000:03d}" for n in range(stations)]
+    station_list = [{"CD_ESTACAO": c, "DC_NOME": f"BENCH {c}", "SG_ESTADO": "PR", "VL_LATITUDE": "-25.4",
+                     "VL_LONGITUDE": "-49.2", "VL_ALTITUDE": "900", "CD_SITUACAO": "Operante",
+                     "TP_ESTACAO": "Automatica", "DT_INICIO_OPERACAO": "2010-01-01T21:00:00.000-03:00"}
+                    for c in codes]  # fmt: skip
+
+    def record(code: str) -> bytes:
+        rec = {"CD_ESTACAO": code, "DT_MEDICAO": "2025-01-01", "HR_MEDICAO": "0000", "TEM_INS": "21.5",
+               "TEM_MAX": "22.0", "TEM_MIN": "21.0", "UMD_INS": "80", "UMD_MAX": "82", "UMD_MIN": "78",
+               "PTO_INS": "18.0", "PTO_MAX": "18.3", "PTO_MIN": "17.8", "PRE_INS": "912.0", "PRE_MAX": "912.3",
+               "PRE_MIN": "911.8", "CHUVA": "0.0", "VEN_VEL": "2.0", "VEN_RAJ": "4.5", "VEN_DIR": "120",
+               "RAD_GLO": None}  # fmt: skip
+        return json.dumps([rec]).encode()
+
+    with FakeServer() as fake:
+        fake.routes["/estacoes/T"] = lambda _h: (200, {}, json.dumps(station_list).encode())
+        # INMET answers whole days; the run asks from yesterday (no watermark yet) to its end
+        fake.fallback = lambda h: (200, {}, record(h.path.rstrip("/").rsplit("/", 1)[-1]))
+        env = {**env_for(settings), "INMET_API_URL": fake.url, "LUMEN_HOME": str(home),
+               "LUMEN_STATE_DIR": str(home / ".lumen"),
+               "LUMEN_MAGE_BIN": str(ROOT / ".venv-mage/bin/mage")}  # fmt: skip
+        start = time.perf_counter()
+        out = subprocess.run([LUMEN, "pipeline", "run", "hourly", "--stations", ",".join(codes),
+                              "--start", "2025-01-01T00:00", "--end", "2025-01-01T01:00"],
+                             env=env, capture_output=True, text=True)  # fmt: skip
+        seconds = time.perf_counter() - start
+    if out.returncode != 0:
+        log(f"hourly run failed, not counted: {(out.stdout + out.stderr)[-1500:]}")
+        return float("nan"), {}
+    with psycopg.connect(settings.database_url.get_secret_value()) as conn:
+        steps = conn.execute(
+            "SELECT step, round(extract(epoch FROM finished_at - started_at)::numeric, 1)::float8 FROM ops.step_runs "
+            "WHERE run_id LIKE 'hourly-%' ORDER BY started_at"
+        ).fetchall()
+    return seconds, dict(steps)
+
+
+def project_copy(tmp: Path) -> Path:
+    """A throw-away project home (runs/, Data Docs, Mage state stay out of the checkout)."""
+    home = tmp / "home"
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    (home / "pyproject.toml").write_text("")
+    (home / "notebooks").symlink_to(ROOT / "notebooks")
+    shutil.copytree(ROOT / "expectations", home / "expectations", ignore=shutil.ignore_patterns("uncommitted"))
+    shutil.copytree(ROOT / "mage_project", home / "mage_project", ignore=shutil.ignore_patterns("__pycache__"))
+    return home
+
+
+def scaling(files: list[Path], sizes: list[int], work: Path) -> list[dict]:
+    out = []
+    for size in sizes:
+        n = max(1, round(size / HOURS))
+        folder = work / f"scale_{size}"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir()
+        for f in files[:n]:
+            (folder / f.name).symlink_to(f)
+        settings, _ = bench_settings()
+        ingest_s, _, rows = measure_ingest(folder, settings)
+        clean_s, _ = measure_clean(settings, 2024)
+        out.append({"rows": rows, "ingest_s": round(ingest_s, 2), "clean_s": round(clean_s, 2)})
+        log(f"scaling {rows:,} rows: ingest {ingest_s:.1f} s, clean {clean_s:.1f} s")
+    return out
+
+
+def table(results: dict) -> str:
+    lines = [f"Measured {results['measured_at']} on {results['machine']} — {results['rows']:,} rows "
+             f"({results['stations']} stations × 1 year, 2020+ archive format).", "",
+             "| figure | measured | target | |", "|---|---|---|---|"]  # fmt: skip
+    for name, value, target, ok in TARGETS:
+        try:
+            v = value(results)
+        except (KeyError, ZeroDivisionError, TypeError):
+            lines.append(f"| {name} | not measured | {target} | |")
+            continue
+        if v != v:  # NaN: the measurement failed
+            lines.append(f"| {name} | failed | {target} | |")
+            continue
+        lines.append(f"| {name} | {v:,.2f} | {target} | {'met' if ok(v) else 'NOT met'} |")
+    raw = ("copy_rows_per_s", "keyed_copy_rows_per_s", "naive_rows_per_s", "ingest_rows_per_s",
+           "ingest_peak_rss_mib", "clean_s", "bare_insert_select_s", "gx_import_s", "gx_year_s",
+           "hourly_mage_run_s")  # fmt: skip
+    lines += ["", "Raw measures: " + ", ".join(f"`{k}` = {results[k]:,.2f}" for k in raw if k in results)]
+    if results.get("hourly_steps_s"):
+        lines += [
+            "",
+            "Hourly run, seconds per step (besides Mage's own start-up): "
+            + ", ".join(f"{k} {v:g}" for k, v in results["hourly_steps_s"].items()),
+        ]
+    if results.get("scaling"):
+        lines += [
+            "",
+            "Scaling (rows: ingest s + clean s): "
+            + "; ".join(f"{s['rows']:,}: {s['ingest_s']:g} + {s['clean_s']:g}" for s in results["scaling"]),
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=600 * HOURS, help="rows in the year data set (default 5,270,400)")
+    parser.add_argument("--scaling", default="500000,1000000,2500000,5000000", help="row counts for the slope")
+    parser.add_argument("--naive-rows", type=int, default=200_000)
+    parser.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "data")
+    args = parser.parse_args()
+    stations = max(1, round(args.rows / HOURS))
+    work = args.work
+    log(f"data: {stations} station-year files into {work}")
+    shutil.rmtree(work, ignore_errors=True)
+    files = scale_files(work / "csv", stations)
+    data_file = work / "all_rows.txt"
+    with data_file.open("wb") as out:  # the same bytes, without the header lines, for \copy
+        for f in files:
+            body = f.read_bytes().split(b"\n", 9)[9]
+            out.write(body)  # 19 values and the trailing `;`: 20 text columns
+    rows = stations * HOURS
+    results: dict = {"rows": rows, "stations": stations, "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                     "machine": f"{platform.machine()}, {os.cpu_count()} cores"}  # fmt: skip
+    settings, url = bench_settings()
+    log("1/7 psql \\copy (the limit)")
+    results["copy_rows_per_s"] = measure_copy(url, data_file, rows)
+    log(f"    {results['copy_rows_per_s']:,.0f} rows/s")
+    log("1b  \\copy of rewritten rows into a keyed table shaped like raw_data (the server-side bound)")
+    results["keyed_copy_rows_per_s"] = measure_keyed_copy(url, files, rows)
+    log(f"    {results['keyed_copy_rows_per_s']:,.0f} rows/s")
+    log(f"2/7 pandas read_csv + to_sql on {args.naive_rows:,} rows (the naive baseline)")
+    results["naive_rows_per_s"] = measure_naive(files, url, args.naive_rows)
+    log(f"    {results['naive_rows_per_s']:,.0f} rows/s")
+    log("3/7 lumen ingest archive")
+    seconds, rss, loaded = measure_ingest(work / "csv", settings)
+    results.update(ingest_rows_per_s=loaded / seconds, ingest_peak_rss_mib=rss, ingest_s=seconds)
+    log(f"    {loaded:,} rows in {seconds:.1f} s = {loaded / seconds:,.0f} rows/s, peak RSS {rss:.0f} MiB")
+    log("4/7 clean + checks, and a bare INSERT…SELECT with casts")
+    results["clean_s"], results["bare_insert_select_s"] = measure_clean(settings, 2024)
+    log(f"    clean {results['clean_s']:.1f} s, bare {results['bare_insert_select_s']:.1f} s")
+    home = project_copy(work)
+    log("5/7 Great Expectations over the year")
+    results["gx_import_s"], results["gx_year_s"] = measure_gx(settings, 2024, home)
+    log(f"    import {results['gx_import_s']:.1f} s, validation {results['gx_year_s']:.1f} s")
+    log("6/7 one hourly run via mage run (~670 rows)")
+    results["hourly_mage_run_s"], results["hourly_steps_s"] = measure_hourly(settings, home)
+    log(f"    {results['hourly_mage_run_s']:.1f} s; per step {results['hourly_steps_s']}")
+    sizes = [int(s) for s in args.scaling.split(",") if s.strip()]
+    log(f"7/7 scaling at {sizes}")
+    results["scaling"] = scaling(files, sizes, work)
+    first, last = results["scaling"][0], results["scaling"][-1]
+    per_row = [(s["ingest_s"] + s["clean_s"]) / s["rows"] for s in (first, last)]
+    results["scaling_ratio"] = per_row[1] / per_row[0]
+    out_dir = ROOT / "benchmarks" / "results"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
+    (out_dir / "latest.md").write_text(table(results))
+    print()
+    print(table(results))
+    base = get_settings()
+    admin = dbc.admin_conn(base)
+    with psycopg.connect(replace(admin, dbname="postgres").url(), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(BENCH_DB)))
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -76,8 +76,8 @@ class Header:
 def list_files(path: Path, stations: Iterable[str] = (), ufs: Iterable[str] = ()) -> Iterator[ArchiveFile]:
     """Station CSVs in a ZIP, a folder or a single file, optionally only some stations or states.
 
-    Names are matched first (`INMET_S_PR_A807_…`); a member named otherwise is kept
-    and filtered later by its header.
+    Filters match the file name (`INMET_S_PR_A807_…`, which INMET's archives always follow),
+    so nothing outside the selection is decompressed; a CSV named otherwise is kept.
     """
     wanted_codes = {s.strip().upper() for s in stations if s.strip()}
     wanted_ufs = {u.strip().upper() for u in ufs if u.strip()}

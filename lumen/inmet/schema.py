@@ -93,3 +93,8 @@ ARCHIVE_META_PREFIXES = (
     ("DATADEFUNDA", "founded"),
 )
 STATION_CODE = re.compile(r"^[A-Z][0-9]{3}$")
+
+
+def split_codes(value: str | None) -> list[str]:
+    """`"a807, A652,"` → `["A807", "A652"]` (station codes or states, comma-separated)."""
+    return [c.strip().upper() for c in (value or "").split(",") if c.strip()]

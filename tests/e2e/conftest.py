@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -43,6 +44,12 @@ def env(home: Path, migrated_db) -> dict[str, str]:
         "DEFAULT_OWNER_PASSWORD": "mage-Secret-77aa",
         "LUMEN_MAGE_BIN": str(MAGE),
     }
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def lumen(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess:

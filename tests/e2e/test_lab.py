@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -16,16 +15,10 @@ from nbclient import NotebookClient
 
 from tests.conftest import ROOT
 from tests.e2e import browser
-from tests.e2e.conftest import lumen
+from tests.e2e.conftest import free_port, lumen
 
 pytestmark = pytest.mark.slow
 TOKEN = "lab-Token-0123456789abcdef"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture()

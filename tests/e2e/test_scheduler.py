@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import time
 from datetime import UTC, date, datetime, timedelta
 
@@ -13,18 +12,12 @@ import yaml
 
 from lumen.db import connect
 from lumen.sample import generate
-from tests.e2e.conftest import lumen
+from tests.e2e.conftest import free_port, lumen
 from tests.fakes.http import FakeServer
 from tests.fakes.inmet import compact
 
 pytestmark = pytest.mark.slow
 ROUTE = re.compile(r"^/estacao/(\d{4}-\d\d-\d\d)/(\d{4}-\d\d-\d\d)/([A-Z]\d{3})$")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_committed_trigger_is_hourly_and_stable():

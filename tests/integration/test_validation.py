@@ -123,6 +123,8 @@ def test_real_a807_years_pass_the_suites(gx_home, migrated_db):
         transform.clean(conn, datetime(2018, 1, 1, tzinfo=UTC), datetime(2025, 1, 1, tzinfo=UTC), "run-real")
     report = validation.validate(datetime(2018, 1, 1, tzinfo=UTC), datetime(2025, 1, 1, tzinfo=UTC), migrated_db)
     # 2020-2023 hold no data: those yearly batches report it; the three real years pass every expectation
-    real = [f for f in report.failures if not f.startswith(("yearly 2020", "yearly 2021", "yearly 2022", "yearly 2023"))]
+    real = [
+        f for f in report.failures if not f.startswith(("yearly 2020", "yearly 2021", "yearly 2022", "yearly 2023"))
+    ]
     assert real == [], real
     assert {"yearly 2018", "yearly 2019", "yearly 2024", "stations"} <= set(report.batches)

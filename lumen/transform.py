@@ -80,7 +80,9 @@ def _has_values(alias: str) -> str:
 def _batch_sql(stations: bool) -> str:
     """One pass over the window's raw rows: pick (merge rule), type each value once, flag rule breakers."""
     station_filter = "AND r.station_code = ANY(%(stations)s)" if stations else ""
-    window = f"r.observed_at >= %(start)s AND r.observed_at < %(end)s {station_filter} AND {_has_values('r')}"
+    window = f"r.observed_at >= %(start)s AND r.observed_at < %(end)s {station_filter} AND c.present > 0"
+    # how many values a raw row has is counted once, and reused to skip the not-a-number check
+    counted = f"raw_data.inmet_observations r CROSS JOIN LATERAL (SELECT {_present('r')} AS present OFFSET 0) c"
     archive_has = (
         "EXISTS (SELECT 1 FROM raw_data.inmet_observations a WHERE a.source = 'archive' "
         f"AND a.station_code = r.station_code AND a.observed_at = r.observed_at AND {_has_values('a')})"
@@ -103,12 +105,12 @@ def _batch_sql(stations: bool) -> str:
             SELECT p.station_code, p.observed_at, p.source,
                    n.local::date AS local_date, extract(hour FROM n.local)::smallint AS local_hour,
                    {typed},
-                   CASE WHEN {_present("p")} = num_nonnulls({", ".join(f"n.{c}" for c in COLUMNS)}) THEN '{{}}'::text[]
+                   CASE WHEN p.present = num_nonnulls({", ".join(f"n.{c}" for c in COLUMNS)}) THEN '{{}}'::text[]
                         ELSE array_remove(ARRAY[{unreadable}], NULL) END AS unreadable
             FROM (
-                SELECT r.* FROM raw_data.inmet_observations r WHERE {window} AND r.source = 'archive'
+                SELECT r.*, c.present FROM {counted} WHERE {window} AND r.source = 'archive'
                 UNION ALL
-                SELECT r.* FROM raw_data.inmet_observations r WHERE {window} AND r.source = 'api' AND NOT {archive_has}
+                SELECT r.*, c.present FROM {counted} WHERE {window} AND r.source = 'api' AND NOT {archive_has}
             ) p
             -- each value is typed once; the text is re-read only in a row where a value did not type
             CROSS JOIN LATERAL (SELECT {numbers}, p.observed_at AT TIME ZONE '{LOCAL_TZ}' AS local OFFSET 0) n

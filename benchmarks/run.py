@@ -271,14 +271,10 @@ def measure_hourly(settings, home: Path, stations: int = 670) -> tuple[float, di
 
 def project_copy(tmp: Path) -> Path:
     """A throw-away project home (runs/, Data Docs, Mage state stay out of the checkout)."""
-    home = tmp / "home"
-    shutil.rmtree(home, ignore_errors=True)
-    home.mkdir(parents=True)
-    (home / "pyproject.toml").write_text("")
-    (home / "notebooks").symlink_to(ROOT / "notebooks")
-    shutil.copytree(ROOT / "expectations", home / "expectations", ignore=shutil.ignore_patterns("uncommitted"))
-    shutil.copytree(ROOT / "mage_project", home / "mage_project", ignore=shutil.ignore_patterns("__pycache__"))
-    return home
+    from tests.conftest import project_home
+
+    shutil.rmtree(tmp / "home", ignore_errors=True)
+    return project_home(tmp, mage=True)
 
 
 def scaling(files: list[Path], sizes: list[int], work: Path) -> list[dict]:

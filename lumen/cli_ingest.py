@@ -20,19 +20,9 @@ app = new_app("Load INMET data into raw_data (as received).")
 
 
 def _report(stats: list[ingest.LoadStats]) -> None:
-    per_station: dict[str, list[int]] = {}
-    for s in stats:
-        acc = per_station.setdefault(s.station_code, [0, 0, 0])
-        acc[0] += s.new
-        acc[1] += s.changed
-        acc[2] += s.unchanged
-    for code, (new, changed, same) in sorted(per_station.items()):
-        console.print(f"  {code}: {new:,} new, {changed:,} changed, {same:,} unchanged")
-    total = [sum(v[i] for v in per_station.values()) for i in range(3)]
-    console.print(
-        f"ingested {sum(total):,} rows from {len(per_station)} station(s): "
-        f"{total[0]:,} new, {total[1]:,} changed, {total[2]:,} unchanged"
-    )
+    for code, st in sorted(ingest.per_station(stats).items()):
+        console.print(f"  {code}: {st.new:,} new, {st.changed:,} changed, {st.unchanged:,} unchanged")
+    console.print(f"ingested {ingest.summary_line(stats)}")
 
 
 def stations_command(

@@ -32,6 +32,7 @@ STATIONS = "raw_data.inmet_stations"
 KEY = ("source", "station_code", "observed_at")
 VALUE_COLUMNS = ("dt_medicao", "hr_medicao", *MEASUREMENT_COLUMNS, "other")
 STAGE = "lumen_stage_observations"
+_OWN_COLUMN = frozenset((*API_KEY_FIELDS, *(c.upper() for c in MEASUREMENT_COLUMNS)))  # the rest goes to `other`
 
 
 class IngestError(LumenError):
@@ -49,6 +50,24 @@ class LoadStats:
     @property
     def rows(self) -> int:
         return self.new + self.changed + self.unchanged
+
+
+def per_station(stats: list[LoadStats]) -> dict[str, LoadStats]:
+    """Batches added up per station (a station appears once per file or API chunk)."""
+    out: dict[str, LoadStats] = {}
+    for s in stats:
+        acc = out.setdefault(s.station_code, LoadStats(s.station_code, s.origin))
+        acc.new, acc.changed, acc.unchanged = acc.new + s.new, acc.changed + s.changed, acc.unchanged + s.unchanged
+    return out
+
+
+def summary_line(stats: list[LoadStats]) -> str:
+    stations = per_station(stats)
+    new, changed, same = (sum(getattr(s, f) for s in stations.values()) for f in ("new", "changed", "unchanged"))
+    return (
+        f"{new + changed + same:,} rows from {len(stations)} station(s): "
+        f"{new:,} new, {changed:,} changed, {same:,} unchanged"
+    )
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -115,8 +134,7 @@ def api_rows(records: list[dict], origin: str, run_id: str) -> Iterator[tuple]:
             raise IngestError(f"{origin}: a record lacks CD_ESTACAO/DT_MEDICAO/HR_MEDICAO: {json.dumps(rec)[:120]}")
         observed = _api_hour(str(day), str(hour), origin)
         measures = [_text(rec.get(col.upper())) for col in MEASUREMENT_COLUMNS]
-        known = {*API_KEY_FIELDS, *(c.upper() for c in MEASUREMENT_COLUMNS)}
-        other = {k: v for k, v in rec.items() if k not in known}
+        other = {k: v for k, v in rec.items() if k not in _OWN_COLUMN}
         yield (
             "api",
             code,

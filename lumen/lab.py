@@ -18,21 +18,17 @@ import sqlalchemy as sa
 
 from lumen import services
 from lumen.config import Settings, get_settings
-from lumen.db.engine import role_conn
+from lumen.db.engine import engine
 from lumen.errors import LumenError
 
 
 def engines(settings: Settings | None = None) -> tuple[sa.Engine, sa.Engine]:
     """(reader, audit) SQLAlchemy engines for jupysql (`%sql reader`) and pandas."""
     settings = settings or get_settings()
-    args = {"connect_timeout": settings.connect_timeout_s, "application_name": "lumen-lab"}
-    reader = sa.create_engine(role_conn("reader", settings).url(driver="postgresql+psycopg"),
-                              connect_args={**args, "options": "-c TimeZone=UTC"})  # fmt: skip
-    audit = sa.create_engine(
-        role_conn("pipeline", settings).url(driver="postgresql+psycopg"),
-        connect_args={**args, "options": "-c TimeZone=UTC -c default_transaction_read_only=on"},
+    return (
+        engine("reader", settings, app="lumen-lab"),
+        engine("pipeline", settings, read_only=True, app="lumen-lab"),
     )
-    return reader, audit
 
 
 def start(settings: Settings | None = None, port: int = 8888) -> int:

@@ -56,9 +56,7 @@ def runtime_vars(variables: dict[str, object]) -> str:
         ):
             raise LumenError(f"runtime variable {key}: {value!r} is not text, a number or a list of text")
         clean[key] = value
-    text = json.dumps(clean)
-    json.loads(text)
-    return text
+    return json.dumps(clean)
 
 
 def run(pipeline: str, variables: dict[str, object], settings: Settings | None = None) -> int:

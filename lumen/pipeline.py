@@ -57,9 +57,8 @@ def ingest(run_id: str, source: str, start: str = "", end: str = "", stations: s
     return {
         "rows_in": new + changed + same,
         "rows_out": new + changed,
-        "stations": len({s.station_code for s in stats}),
-        "summary": f"{new + changed + same:,} rows from {len({s.station_code for s in stats})} station(s): "
-        f"{new:,} new, {changed:,} changed, {same:,} unchanged",
+        "stations": len(loader.per_station(stats)),
+        "summary": loader.summary_line(stats),
         "seconds": round(time.monotonic() - t0, 2),
     }
 

@@ -130,7 +130,7 @@ def run(stations: str, start: str, end: str, settings: Settings | None = None, o
     from nbconvert import HTMLExporter
     from papermill.exceptions import PapermillExecutionError
 
-    from lumen.steps import _kernel_name
+    from lumen.steps import kernel_name
 
     settings = settings or get_settings()
     root = settings.root
@@ -142,7 +142,7 @@ def run(stations: str, start: str, end: str, settings: Settings | None = None, o
             str(root / "notebooks" / "reports" / "weather_report.ipynb"),
             str(executed),
             parameters={"stations": stations, "start": start, "end": end},
-            kernel_name=_kernel_name(),
+            kernel_name=kernel_name(),
             cwd=str(root),
             progress_bar=False,
         )

@@ -95,7 +95,8 @@ def git_commit(root: Path) -> str | None:
     return out.stdout.strip() or None if out.returncode == 0 else None
 
 
-def _kernel_name() -> str:
+def kernel_name() -> str:
+    """The lumen env's kernelspec when registered (make setup), else the current interpreter's."""
     from jupyter_client.kernelspec import KernelSpecManager
 
     return "lumen" if "lumen" in KernelSpecManager().find_kernel_specs() else "python3"
@@ -179,7 +180,7 @@ def run_step(
             papermill.execute_notebook(
                 str(root / "notebooks" / "pipeline" / step.notebook), str(notebook),
                 parameters={**params, "run_id": run_id, "result_path": str(result_path)},
-                kernel_name=_kernel_name(), cwd=str(root), progress_bar=False,
+                kernel_name=kernel_name(), cwd=str(root), progress_bar=False,
                 stdout_file=sys.stdout, stderr_file=sys.stderr,
             )  # fmt: skip
         except PapermillExecutionError as exc:

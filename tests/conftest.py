@@ -61,10 +61,24 @@ def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def _with_db(admin_url: str, dbname: str) -> str:
+    from dataclasses import replace
+
     from lumen.db.engine import _from_url
 
-    conn = _from_url(admin_url)
-    return conn.__class__(**{**conn.__dict__, "dbname": dbname}).url()
+    return replace(_from_url(admin_url), dbname=dbname).url()
+
+
+def project_home(where: Path, mage: bool = False) -> Path:
+    """A throw-away project home (LUMEN_HOME) so runs/, Data Docs and Mage state never land in the
+    checkout: the committed GX project copied, notebooks linked, and Mage's project when asked."""
+    home = where / "home"
+    home.mkdir(parents=True)
+    (home / "pyproject.toml").write_text("")
+    (home / "notebooks").symlink_to(ROOT / "notebooks")
+    shutil.copytree(ROOT / "expectations", home / "expectations", ignore=shutil.ignore_patterns("uncommitted"))
+    if mage:
+        shutil.copytree(ROOT / "mage_project", home / "mage_project", ignore=shutil.ignore_patterns("__pycache__"))
+    return home
 
 
 @pytest.fixture()

@@ -114,16 +114,16 @@ def connect(role: Role = "pipeline", settings: Settings | None = None, **kwargs)
         ) from None
 
 
-def engine(role: Role = "pipeline", settings: Settings | None = None) -> sa.Engine:
-    """A SQLAlchemy engine (psycopg 3 driver) for pandas and jupysql."""
+def engine(
+    role: Role = "pipeline", settings: Settings | None = None, *, read_only: bool = False, app: str = "lumen"
+) -> sa.Engine:
+    """A SQLAlchemy engine (psycopg 3 driver) for pandas and jupysql; `read_only` makes every
+    transaction READ ONLY (a notebook cannot write by accident)."""
     settings = settings or get_settings()
     conn = role_conn(role, settings)
+    options = "-c TimeZone=UTC" + (" -c default_transaction_read_only=on" if read_only else "")
     return sa.create_engine(
         conn.url(driver="postgresql+psycopg"),
-        connect_args={
-            "connect_timeout": settings.connect_timeout_s,
-            "application_name": "lumen",
-            "options": "-c TimeZone=UTC",
-        },
+        connect_args={"connect_timeout": settings.connect_timeout_s, "application_name": app, "options": options},
         pool_pre_ping=True,
     )

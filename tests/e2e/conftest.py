@@ -4,7 +4,6 @@ in the checkout) wired to this checkout's two environments and a fresh database.
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, project_home
 
 MAGE = ROOT / ".venv-mage" / "bin" / "mage"
 
@@ -21,13 +20,7 @@ MAGE = ROOT / ".venv-mage" / "bin" / "mage"
 def home(tmp_path: Path) -> Path:
     if not MAGE.exists():
         pytest.fail(f"{MAGE} is missing: `make setup` installs the Mage env (make test runs it)")
-    home = tmp_path / "home"
-    home.mkdir()
-    (home / "pyproject.toml").write_text("")
-    (home / "notebooks").symlink_to(ROOT / "notebooks")
-    shutil.copytree(ROOT / "expectations", home / "expectations", ignore=shutil.ignore_patterns("uncommitted"))
-    shutil.copytree(ROOT / "mage_project", home / "mage_project", ignore=shutil.ignore_patterns("__pycache__"))
-    return home
+    return project_home(tmp_path, mage=True)
 
 
 @pytest.fixture()

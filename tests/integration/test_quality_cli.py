@@ -1,10 +1,8 @@
 """`lumen clean | validate | docs` as a user runs them."""
 
-import shutil
-
 import pytest
 
-from tests.conftest import ROOT, lumen_cli
+from tests.conftest import lumen_cli, project_home
 from tests.integration.test_ingest_cli import cli_env
 
 pytestmark = pytest.mark.slow
@@ -31,9 +29,7 @@ def test_bad_row_fails_the_run_with_a_clear_message_then_quarantine_mode(migrate
 
 
 def test_validate_and_docs(migrated_db, tmp_path):
-    home = tmp_path / "home"
-    shutil.copytree(ROOT / "expectations", home / "expectations", ignore=shutil.ignore_patterns("uncommitted"))
-    (home / "pyproject.toml").write_text("")
+    home = project_home(tmp_path)
     env = {**cli_env(migrated_db), "LUMEN_HOME": str(home),
            "LUMEN_READER_PASSWORD": migrated_db.reader_password.get_secret_value()}  # fmt: skip
     lumen_cli("sample", "--out", str(tmp_path / "s"), "--days", "2", env=env)

@@ -2,7 +2,6 @@
 
 import hashlib
 import json
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from lumen import ingest, transform, validation
 from lumen.db import connect
 from lumen.inmet.archive import list_files
 from lumen.sample import generate
-from tests.conftest import ROOT
+from tests.conftest import ROOT, project_home
 
 pytestmark = pytest.mark.slow
 
@@ -20,9 +19,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture()
 def gx_home(tmp_path, monkeypatch) -> Path:
     """A copy of the project's committed GX folder, so tests never write into the checkout."""
-    home = tmp_path / "home"
-    shutil.copytree(ROOT / "expectations", home / "expectations", ignore=shutil.ignore_patterns("uncommitted"))
-    (home / "pyproject.toml").write_text("")
+    home = project_home(tmp_path)
     monkeypatch.setenv("LUMEN_HOME", str(home))
     return home
 

@@ -1,6 +1,6 @@
 """Load INMET data into raw_data, exactly as received, idempotently.
 
-One transaction per batch (a station CSV, or one API answer): a crash mid-batch
+One transaction per batch (a station CSV, or API answers up to 50,000 rows): a crash mid-batch
 leaves nothing of that batch, and re-running it is safe.
 
 Two ways in, chosen per batch:
@@ -32,6 +32,7 @@ STATIONS = "raw_data.inmet_stations"
 KEY = ("source", "station_code", "observed_at")
 VALUE_COLUMNS = ("dt_medicao", "hr_medicao", *MEASUREMENT_COLUMNS, "other")
 STAGE = "lumen_stage_observations"
+API_BATCH_ROWS = 50_000  # API answers are merged together up to this many rows (a year of ~6 stations)
 _OWN_COLUMN = frozenset((*API_KEY_FIELDS, *(c.upper() for c in MEASUREMENT_COLUMNS)))  # the rest goes to `other`
 
 
@@ -150,10 +151,19 @@ def api_rows(records: list[dict], origin: str, run_id: str) -> Iterator[tuple]:
 
 def load_api_observations(conn: psycopg.Connection, records: list[dict], origin: str, run_id: str) -> list[LoadStats]:
     """Merge one API answer (one transaction). Returns stats per station."""
-    if not records:
+    return load_api_answers(conn, [(records, origin)], run_id)
+
+
+def load_api_answers(conn: psycopg.Connection, answers: list[tuple[list[dict], str]], run_id: str) -> list[LoadStats]:
+    """Merge API answers — (records, origin URL) each — in ONE transaction: one COPY, one merge.
+
+    An hourly run gets one short answer per station (~670); a transaction each cost more
+    than the rows themselves. Returns stats per station."""
+    rows = [row for records, origin in answers for row in api_rows(records, origin, run_id)]
+    if not rows:
         return []
+    origins = {row[1]: row[2] for row in rows}
     columns = ("source", "station_code", "origin", "run_id", "observed_at", *VALUE_COLUMNS)
-    rows = list(api_rows(records, origin, run_id))
     with conn.transaction():
         _create_stage(conn)
         with conn.cursor().copy(
@@ -163,7 +173,11 @@ def load_api_observations(conn: psycopg.Connection, records: list[dict], origin:
         ) as copy:
             for row in rows:
                 copy.write_row(row)
-        return list(_merge(conn, origin).values())
+        label = answers[0][1] if len(answers) == 1 else f"{len(answers)} API answers"
+        stats = list(_merge(conn, label).values())
+    for s in stats:
+        s.origin = origins.get(s.station_code, s.origin)
+    return stats
 
 
 def _api_hour(day: str, hour: str, origin: str) -> datetime:
@@ -326,15 +340,18 @@ def after_watermark(records: list[dict], mark: datetime | None, overlap_hours: i
 def ingest_api(conn: psycopg.Connection, client, codes: list[str], start: date | None, last: date, run_id: str,
                overlap_hours: int = 3) -> list[LoadStats]:  # fmt: skip
     """Hourly records for `codes` up to `last`: from `start` when given (all re-read), else from each
-    station's watermark minus the overlap. One transaction per API answer."""
+    station's watermark minus the overlap. One transaction per API_BATCH_ROWS rows of answers."""
     marks = watermarks(conn, "api")
     stats: list[LoadStats] = []
+    batch: list[tuple[list[dict], str]] = []
     for first, group in api_windows(codes, marks, start, last, overlap_hours).items():
         for chunk in client.observations_many(group, first, last):
             mark = None if start else marks.get(chunk.station_code)
-            records = after_watermark(chunk.records, mark, overlap_hours)
-            stats += load_api_observations(conn, records, chunk.origin, run_id)
-    return stats
+            batch.append((after_watermark(chunk.records, mark, overlap_hours), chunk.origin))
+            if sum(len(records) for records, _ in batch) >= API_BATCH_ROWS:
+                stats += load_api_answers(conn, batch, run_id)
+                batch = []
+    return stats + load_api_answers(conn, batch, run_id)
 
 
 def watermarks(conn: psycopg.Connection, source: str = "api") -> dict[str, datetime]:

@@ -100,17 +100,24 @@ def validate(run_id: str, start: str, end: str) -> dict:
 
 
 def publish(run_id: str, start: str = "", end: str = "") -> dict:
-    """Refresh the analytics views (without blocking readers)."""
+    """Rewrite the analytics tables for what the window can touch (no window: all of them).
+
+    One transaction: readers keep seeing the previous figures until it commits."""
+    lo, hi = parse_window(start, end) if start or end else (None, None)
     t0 = time.monotonic()
     with connect("pipeline") as conn:
-        views = conn.execute("SELECT view_name, row_count FROM analytics.refresh()").fetchall()
+        tables = conn.execute(
+            "SELECT table_name, rows_written, row_count FROM analytics.refresh(%s, %s)", (lo, hi)
+        ).fetchall()
         conn.commit()
-    total = sum(n for _, n in views)
+    written = sum(w for _, w, _ in tables)
+    scope = f"{start} … {end}" if lo else "everything"
     return {
-        "rows_in": total,
-        "rows_out": total,
-        "views": dict(views),
-        "summary": "analytics refreshed: " + ", ".join(f"{v} ({n:,} rows)" for v, n in views),
+        "rows_in": written,
+        "rows_out": written,
+        "tables": {t: {"written": w, "rows": n} for t, w, n in tables},
+        "summary": f"analytics refreshed ({scope}): "
+        + ", ".join(f"{t} {w:,} rows rewritten ({n:,} in all)" for t, w, n in tables),
         "seconds": round(time.monotonic() - t0, 2),
     }
 

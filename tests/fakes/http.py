@@ -26,6 +26,9 @@ class FakeServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # headers and body go out in two writes: without TCP_NODELAY (as nginx sets on
+            # keep-alive) Nagle + delayed ACK hold each answer ~40 ms, an artefact of the fake
+            disable_nagle_algorithm = True
 
             def do_GET(self) -> None:  # noqa: N802 (http.server's name)
                 with fake._lock:

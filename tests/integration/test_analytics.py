@@ -82,3 +82,54 @@ def test_monthly_extremes_latest_map_and_quality(published):
         (c, "2024-11-10T23:00:00+00:00") for c in ("A001", "A621", "A652", "A807")
     ] and all(x[2] for x in latest)
     assert (quality[0], float(quality[1])) == (19, 79.2)  # A621's 5 silent hours fall on that local day
+
+
+SNAPSHOT = {
+    "daily_station_summary": "station_code, local_date",
+    "monthly_station_summary": "station_code, month",
+    "station_extremes": "station_code, record",
+}
+
+
+def _snapshot(conn) -> dict[str, list[tuple]]:
+    return {t: conn.execute(f"SELECT * FROM analytics.{t} ORDER BY {key}").fetchall() for t, key in SNAPSHOT.items()}
+
+
+def test_a_window_refresh_matches_a_full_refresh(published):
+    """Change processed rows in four hours (a record lowered, a new record, a row gone), refresh those
+    hours only, and the analytics tables equal a refresh of everything."""
+    hottest = "SELECT observed_at, value FROM analytics.station_extremes WHERE station_code = %s AND record = %s"
+    with connect("admin", published) as conn:
+        a001_at, a001_top = conn.execute(hottest, ("A001", "highest air temperature")).fetchone()
+        edits = [
+            ("UPDATE processed_data.observations SET air_temp_c = 0 WHERE station_code = 'A001' AND observed_at = %s",
+             a001_at),  # the standing record lowered: found again from the whole history
+            ("UPDATE processed_data.observations SET precip_mm = 99 WHERE station_code = 'A652' AND observed_at = %s",
+             datetime(2024, 11, 6, 15, tzinfo=UTC)),  # a new wettest hour (and day) against the standing one
+            ("DELETE FROM processed_data.observations WHERE station_code = 'A621' AND observed_at = %s",
+             datetime(2024, 11, 7, 12, tzinfo=UTC)),
+            ("UPDATE processed_data.observations SET air_temp_c = -40 WHERE station_code = 'A807' AND observed_at = %s",
+             datetime(2024, 11, 8, 6, tzinfo=UTC)),
+        ]  # fmt: skip
+        for statement, hour in edits:
+            assert conn.execute(statement, (hour,)).rowcount == 1
+        conn.commit()
+    with connect("pipeline", published) as conn:
+        for _, hour in edits:
+            written = conn.execute(
+                "SELECT table_name, rows_written FROM analytics.refresh(%s, %s + interval '1 hour')", (hour, hour)
+            ).fetchall()
+            assert dict(written)["daily_station_summary"] <= 4 * 2  # four stations, at most two local days
+        conn.commit()
+        by_window = _snapshot(conn)
+        conn.execute("SELECT * FROM analytics.refresh()").fetchall()
+        conn.commit()
+        by_full = _snapshot(conn)
+        rows = {r[:2]: r for r in by_full["station_extremes"]}
+    assert by_window == by_full
+    assert rows[("A001", "highest air temperature")][3] < a001_top
+    assert rows[("A652", "wettest hour")][3:5] == (99, datetime(2024, 11, 6, 15, tzinfo=UTC))
+    assert rows[("A652", "wettest day")][5].isoformat() == "2024-11-06"
+    assert rows[("A807", "lowest air temperature")][3] == -40
+    a621 = {r[1].isoformat(): r[2] for r in by_full["daily_station_summary"] if r[0] == "A621"}
+    assert a621["2024-11-07"] == 23

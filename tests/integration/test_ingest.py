@@ -102,6 +102,25 @@ def test_api_answers_merge_with_strings_and_nulls(migrated_db):
         assert nulls == sum(1 for r in records if r["RAD_GLO"] is None) > 0
 
 
+def test_many_api_answers_merge_in_one_batch_with_their_own_origins(migrated_db):
+    def answer(code: str, hours: int) -> tuple[list[dict], str]:
+        recs = [{"CD_ESTACAO": code, "DT_MEDICAO": "2024-05-10", "HR_MEDICAO": f"{h:02d}00", "TEM_INS": "20.5"}
+                for h in range(hours)]  # fmt: skip
+        return recs, f"https://apitempo.inmet.gov.br/estacao/2024-05-10/2024-05-10/{code}"
+
+    answers = [answer("A001", 3), answer("A002", 2), answer("A003", 0)]
+    with connect("pipeline", migrated_db) as conn:
+        stats = ingest.load_api_answers(conn, answers, "run-1")
+        again = ingest.load_api_answers(conn, answers, "run-2")
+        origins = conn.execute(
+            "SELECT station_code, min(origin), count(*) FROM raw_data.inmet_observations GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+    assert sorted((s.station_code, s.new, s.origin) for s in stats) == [("A001", 3, answers[0][1]),
+                                                                       ("A002", 2, answers[1][1])]  # fmt: skip
+    assert sum(s.unchanged for s in again) == 5 and not any(s.new or s.changed for s in again)
+    assert origins == [("A001", answers[0][1], 3), ("A002", answers[1][1], 2)]
+
+
 def test_watermark_windows():
     marks = {"A001": datetime(2024, 5, 10, 2, tzinfo=UTC)}
     groups = ingest.api_windows(["A001", "A002"], marks, None, date(2024, 5, 10), overlap_hours=3)

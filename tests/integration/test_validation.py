@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -107,6 +108,32 @@ def test_window_batches():
         ("yearly", {"year": 2023}),
         ("yearly", {"year": 2024}),
     ]
+
+
+def test_batches_span_whole_days_months_and_years():
+    d = lambda *a: datetime(*a, tzinfo=UTC)  # noqa: E731
+    span = lambda lo, hi: validation.batches_span(validation.window_batches(lo, hi))  # noqa: E731
+    assert span(d(2024, 1, 1, 3), d(2024, 1, 1, 4)) == (d(2024, 1, 1), d(2024, 1, 2))
+    assert span(d(2024, 12, 31, 23), d(2025, 1, 1, 2)) == (d(2024, 12, 31), d(2025, 1, 2))
+    assert span(d(2024, 1, 30), d(2024, 2, 10)) == (d(2024, 1, 1), d(2024, 3, 1))
+    assert span(d(2024, 12, 1), d(2025, 1, 15)) == (d(2024, 12, 1), d(2025, 2, 1))
+    assert span(d(2023, 6, 1), d(2025, 1, 1)) == (d(2023, 1, 1), d(2025, 1, 1))
+
+
+def test_gx_reads_only_the_window_it_was_given(gx_home, clean_sample):
+    """The observations asset is a view narrowed on GX's own connection: its row count is the day's."""
+    import sqlalchemy as sa
+
+    with connect("reader", clean_sample) as conn:
+        everything = conn.execute("SELECT count(*) FROM processed_data.observations_to_validate").fetchone()[0]
+        day = conn.execute("SELECT count(*) FROM processed_data.observations WHERE observed_at >= '2024-11-02' "
+                           "AND observed_at < '2024-11-03'").fetchone()[0]  # fmt: skip
+    validation.setup(clean_sample, (datetime(2024, 11, 2, tzinfo=UTC), datetime(2024, 11, 3, tzinfo=UTC)))
+    engine = sa.create_engine(os.environ[validation.URL_VARIABLE])
+    with engine.connect() as conn:
+        seen = conn.execute(sa.text("SELECT count(*) FROM processed_data.observations_to_validate")).scalar()
+    engine.dispose()
+    assert 0 < seen == day < everything
 
 
 def test_real_a807_years_pass_the_suites(gx_home, migrated_db):

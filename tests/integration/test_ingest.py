@@ -156,6 +156,25 @@ def test_bad_files_leave_earlier_data_untouched(migrated_db, tmp_path):
         assert conn.execute(CHECKSUM).fetchone() == before
 
 
+def test_a_bad_file_stops_the_load_even_with_the_next_files_read_ahead(migrated_db, tmp_path):
+    sample = generate(tmp_path / "g", days=2, stations=["A001", "A621", "A652", "A807"])
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    with zipfile.ZipFile(sample.archive_zip) as zf:
+        for member in zf.namelist():
+            (folder / Path(member).name).write_bytes(zf.read(member))
+    files = sorted(folder.iterdir())
+    assert [f.name.split("_")[3] for f in files] == ["A001", "A621", "A652", "A807"]
+    lines = files[1].read_bytes().split(b"\n")
+    lines[20] = b"2024/11/01;09h00;0;913"
+    files[1].write_bytes(b"\n".join(lines))
+    with pytest.raises(ArchiveError, match=r"A621.*line 21: not an hourly row"):
+        load(migrated_db, folder)
+    with connect("admin", migrated_db) as conn:
+        loaded = conn.execute("SELECT DISTINCT station_code FROM raw_data.inmet_observations").fetchall()
+    assert loaded == [("A001",)]  # the files after the bad one were read ahead, never loaded
+
+
 def test_dupes_in_a_new_station_period_are_refused_too(migrated_db, tmp_path):
     good = generate(tmp_path / "g", days=2, stations=["A001"])
     text = zipfile.ZipFile(good.archive_zip).read(zipfile.ZipFile(good.archive_zip).namelist()[0]).decode("latin-1")

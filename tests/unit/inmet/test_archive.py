@@ -1,6 +1,7 @@
 """The archive reader on the real A807 years (all three eras) and on broken files."""
 
 import zipfile
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -137,3 +138,43 @@ def test_crlf_and_blank_lines_are_tolerated(tmp_path):
     text = _real_text() + [""]
     header, rows = read_records(_write(tmp_path, "\r\n".join(text)))
     assert len(rows) == 11 and rows[-1]["ven_vel"] == _raw_line(2024, 20)[18]
+
+
+_HEADER_2018 = [
+    "REGIÃO:;S", "UF:;PR", "ESTAÇÃO:;TESTE", "CODIGO (WMO):;A999", "LATITUDE:;-25,5", "LONGITUDE:;-49,5",
+    "ALTITUDE:;900", "DATA DE FUNDAÇÃO (YYYY-MM-DD):;2003-01-28",
+    "DATA (YYYY-MM-DD);HORA (UTC);PRECIPITAÇÃO TOTAL, HORÁRIO (mm);"
+    "PRESSAO ATMOSFERICA AO NIVEL DA ESTACAO, HORARIA (mB);PRESSÃO ATMOSFERICA MAX.NA HORA ANT. (AUT) (mB);"
+    "PRESSÃO ATMOSFERICA MIN. NA HORA ANT. (AUT) (mB);RADIACAO GLOBAL (KJ/m²);"
+    "TEMPERATURA DO AR - BULBO SECO, HORARIA (°C);TEMPERATURA DO PONTO DE ORVALHO (°C);"
+    "TEMPERATURA MÁXIMA NA HORA ANT. (AUT) (°C);TEMPERATURA MÍNIMA NA HORA ANT. (AUT) (°C);"
+    "TEMPERATURA ORVALHO MAX. NA HORA ANT. (AUT) (°C);TEMPERATURA ORVALHO MIN. NA HORA ANT. (AUT) (°C);"
+    "UMIDADE REL. MAX. NA HORA ANT. (AUT) (%);UMIDADE REL. MIN. NA HORA ANT. (AUT) (%);"
+    "UMIDADE RELATIVA DO AR, HORARIA (%);VENTO, DIREÇÃO HORARIA (gr) (° (gr));VENTO, RAJADA MAXIMA (m/s);"
+    "VENTO, VELOCIDADE HORARIA (m/s);",
+]  # fmt: skip
+
+
+def _rows_2018(hours: int) -> list[str]:
+    start = datetime(2018, 1, 1)
+    return [f"{start + timedelta(hours=h):%Y-%m-%d;%H:%M};,{h % 10};909,{h % 7};-9999;;-9999;19,2;" + "1;" * 11
+            for h in range(hours)]  # fmt: skip
+
+
+def test_dash_era_rows_are_stamped_in_utc_and_kept_as_received(tmp_path):
+    """The ≤2018 layout (`2018-01-01;00:00`), made here, so it is covered without the real samples."""
+    header, rows = read_records(
+        _write(tmp_path, "\n".join(_HEADER_2018 + _rows_2018(72)), "INMET_S_PR_A999_TESTE_01-01-2018_A_31-12-2018.CSV")
+    )
+    assert header.station_code == "A999" and len(rows) == 72
+    assert [r["observed_at"] for r in rows[:2]] == ["2018-01-01 00:00:00+00", "2018-01-01 01:00:00+00"]
+    assert rows[53]["observed_at"] == "2018-01-03 05:00:00+00"
+    assert (rows[53]["dt_medicao"], rows[53]["hr_medicao"], rows[53]["chuva"]) == ("2018-01-03", "05:00", ",3")
+
+
+def test_a_bad_row_deep_in_a_big_file_is_named_by_its_line(tmp_path):
+    rows = _rows_2018(20_000)  # ~1.3 MB: many read chunks
+    rows[15_000] = "2019-09-09 12:00;1;2"
+    path = _write(tmp_path, "\n".join(_HEADER_2018 + rows), "INMET_S_PR_A999_TESTE_01-01-2018_A_31-12-2020.CSV")
+    with pytest.raises(ArchiveError, match=r"line 15010: not an hourly row .* found '2019-09-09 12:00;1;2'"):
+        read_records(path)

@@ -233,11 +233,11 @@ def batches_span(batches: list[tuple[str, dict[str, int]]]) -> tuple[datetime, d
 def validate(start: datetime, end: datetime, settings: Settings | None = None, stations: bool = True,
              keep: int = KEEP_RESULTS) -> ValidationReport:  # fmt: skip
     """Run the checkpoints over the window (and the stations table); Data Docs are updated."""
-    from great_expectations.exceptions.exceptions import NoAvailableBatchesError
-
     settings = settings or get_settings()
     batches = window_batches(start, end)
     ctx = setup(settings, batches_span(batches) if batches[0][0] in NARROWED else None)
+    from great_expectations.exceptions.exceptions import NoAvailableBatchesError  # after setup's env
+
     report = ValidationReport()
     runs = [(f"observations_{g}", params) for g, params in batches]
     if stations:

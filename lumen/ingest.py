@@ -281,6 +281,9 @@ def _copy(conn: psycopg.Connection, copy_sql: sql.Composed, chunks: Iterator[byt
 
 
 def _create_stage(conn: psycopg.Connection) -> None:
+    """The session's staging table, empty. ON COMMIT DELETE ROWS is not enough: connections are
+    not autocommit, so a batch's `transaction()` may be a savepoint inside a caller's open
+    transaction (a watermark query opens one), where the previous batch's rows are still staged."""
     conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} (LIKE {OBS} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
     conn.execute(f"TRUNCATE {STAGE}")
 
@@ -338,22 +341,20 @@ def _upsert_archive_station(conn: psycopg.Connection, header: archive.Header, or
 _STATION_COLS = ("name", "uf", "latitude", "longitude", "altitude", "started", "status", "station_type", "payload")
 
 
+_UPSERT_STATION = f"""
+    INSERT INTO {STATIONS} AS t (source, station_code, {", ".join(_STATION_COLS)}, origin, run_id)
+    VALUES (%s, %s, {", ".join(["%s"] * len(_STATION_COLS))}, %s, %s)
+    ON CONFLICT (source, station_code) DO UPDATE
+       SET ({", ".join(_STATION_COLS)}, origin, run_id, ingested_at) =
+           ({", ".join(f"EXCLUDED.{c}" for c in _STATION_COLS)}, EXCLUDED.origin, EXCLUDED.run_id, now())
+     WHERE ({", ".join(f"t.{c}" for c in _STATION_COLS)})
+           IS DISTINCT FROM ({", ".join(f"EXCLUDED.{c}" for c in _STATION_COLS)})
+"""  # built once: it runs for every station file and every station of an API list
+
+
 def _upsert_station(conn: psycopg.Connection, source: str, row: dict, origin: str, run_id: str) -> int:
     values = [row[c] if c != "payload" else json.dumps(row[c], ensure_ascii=False) for c in _STATION_COLS]
-    cols = ", ".join(_STATION_COLS)
-    cur = conn.execute(
-        f"""
-        INSERT INTO {STATIONS} AS t (source, station_code, {cols}, origin, run_id)
-        VALUES (%s, %s, {", ".join(["%s"] * len(_STATION_COLS))}, %s, %s)
-        ON CONFLICT (source, station_code) DO UPDATE
-           SET ({cols}, origin, run_id, ingested_at) =
-               ({", ".join(f"EXCLUDED.{c}" for c in _STATION_COLS)}, EXCLUDED.origin, EXCLUDED.run_id, now())
-         WHERE ({", ".join(f"t.{c}" for c in _STATION_COLS)})
-               IS DISTINCT FROM ({", ".join(f"EXCLUDED.{c}" for c in _STATION_COLS)})
-        """,
-        [source, row["station_code"], *values, origin, run_id],
-    )
-    return cur.rowcount
+    return conn.execute(_UPSERT_STATION, [source, row["station_code"], *values, origin, run_id]).rowcount
 
 
 def api_windows(
@@ -388,13 +389,15 @@ def ingest_api(conn: psycopg.Connection, client, codes: list[str], start: date |
     marks = watermarks(conn, "api")
     stats: list[LoadStats] = []
     batch: list[tuple[list[dict], str]] = []
+    batch_rows = 0
     for first, group in api_windows(codes, marks, start, last, overlap_hours).items():
         for chunk in client.observations_many(group, first, last):
             mark = None if start else marks.get(chunk.station_code)
             batch.append((after_watermark(chunk.records, mark, overlap_hours), chunk.origin))
-            if sum(len(records) for records, _ in batch) >= API_BATCH_ROWS:
+            batch_rows += len(batch[-1][0])
+            if batch_rows >= API_BATCH_ROWS:
                 stats += load_api_answers(conn, batch, run_id)
-                batch = []
+                batch, batch_rows = [], 0
     return stats + load_api_answers(conn, batch, run_id)
 
 

@@ -12,8 +12,10 @@ from lumen.db import migrate as migrations
 SCHEMAS = ("raw_data", "processed_data", "analytics", "ops")
 
 
-def table_counts(conn) -> list[tuple[str, str, str, int]]:
-    """(schema, name, kind, rows) for every table and view in LÚMEN's schemas; exact counts."""
+def table_counts(conn) -> list[tuple[str, str, str, int | None]]:
+    """(schema, name, kind, rows) for every table and view in LÚMEN's schemas: exact counts of
+    tables; None for views (counting one re-runs its query over tables already counted, e.g.
+    processed_data.observations_to_validate is all of observations)."""
     rels = conn.execute(
         """
         SELECT n.nspname, c.relname, CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'matview'
@@ -26,8 +28,10 @@ def table_counts(conn) -> list[tuple[str, str, str, int]]:
     ).fetchall()
     out = []
     for schema, name, kind in rels:
-        rows = conn.execute(f'SELECT count(*) FROM "{schema}"."{name}"').fetchone()[0]  # noqa: S608 (catalog names)
-        out.append((schema, name, kind, int(rows)))
+        rows = None
+        if kind != "view":
+            rows = int(conn.execute(f'SELECT count(*) FROM "{schema}"."{name}"').fetchone()[0])  # noqa: S608
+        out.append((schema, name, kind, rows))
     return out
 
 
@@ -52,7 +56,7 @@ def print_summary(settings: Settings) -> None:
     console.print(f"migrations applied: {len(done)} of {len(migrations.discover())}")
     table = Table("schema", "relation", "kind", "rows")
     for schema, name, kind, rows in counts:
-        table.add_row(schema, name, kind, f"{rows:,}")
+        table.add_row(schema, name, kind, "—" if rows is None else f"{rows:,}")
     console.print(table)
     if steps:
         console.print(f"latest run {steps[0][0]}:")

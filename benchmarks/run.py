@@ -17,6 +17,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -40,10 +41,11 @@ from lumen.sample import scale_files  # noqa: E402
 LUMEN = str(Path(sys.executable).parent / "lumen")
 HOURS = 8784  # rows per station-year in 2024
 BENCH_DB = "lumen_bench"
+REPEATS = 3  # the two measures the ingest ratio compares are taken 3 times each (medians): the machine is noisy
 TARGETS = [  # (figure, how to compute it from the results, target text, met?)
     ("ingest rows/s ÷ `\\copy` rows/s", lambda r: r["ingest_rows_per_s"] / r["copy_rows_per_s"], "≥ 0.5",
      lambda v: v >= 0.5),
-    ("ingest rows/s ÷ keyed `\\copy` of rewritten rows (server-side bound, extra)",
+    ("ingest rows/s ÷ `\\copy` of rewritten rows into one keyed table (file-by-file bound, extra)",
      lambda r: r["ingest_rows_per_s"] / r["keyed_copy_rows_per_s"], "—", lambda v: True),
     ("ingest rows/s ÷ naive read_csv+to_sql rows/s", lambda r: r["ingest_rows_per_s"] / r["naive_rows_per_s"], "≥ 30",
      lambda v: v >= 30),
@@ -103,30 +105,24 @@ def measure_copy(url: str, data_file: Path, rows: int) -> float:
 
 def measure_keyed_copy(url: str, files: list[Path], rows: int) -> float:
     """The server-side bound for a keyed load: \\copy of rows already rewritten by LÚMEN's reader
-    (station, UTC hour, values) straight into a table shaped and keyed like raw_data.inmet_observations."""
-    import io
-
+    (source, station, load, UTC hour, values) into one table shaped and keyed like
+    raw_data.inmet_observations, its key kept up row by row (what loading file by file costs)."""
+    from lumen.ingest.prepared import Job, prefetched
     from lumen.inmet import archive
-    from lumen.inmet.schema import MEASUREMENT_COLUMNS
 
     rewritten = files[0].parent.parent / "rewritten.txt"
+    jobs = [Job(archive.ArchiveFile(f.name, f.name, lambda f=f: f.open("rb")), i) for i, f in enumerate(files)]
     with rewritten.open("wb") as out:
-        for f in files:
-            with f.open("rb") as raw:
-                stream = io.BufferedReader(raw)
-                header = archive.read_header(stream, f.name)
-                prefix = archive.copy_escape(f"archive;{header.station_code};{f.name};bench;").replace(b"\\;", b";")
-                for chunk in archive.copy_chunks(stream, header, prefix, f.name):
-                    out.write(chunk)
-    cols = ["source", "station_code", "origin", "run_id", "observed_at", "dt_medicao", "hr_medicao",
-            *MEASUREMENT_COLUMNS[:17]]  # fmt: skip
+        for prepared in prefetched(jobs):
+            out.writelines(prepared.chunks)
+    cols = prepared.columns()
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("DROP TABLE IF EXISTS bench_keyed; CREATE TABLE bench_keyed (LIKE raw_data.inmet_observations "
                      "INCLUDING ALL)")  # fmt: skip
     psql = str(server.bin_dir() / "psql")
     start = time.perf_counter()
     subprocess.run([psql, url, "-qc", f"\\copy bench_keyed ({', '.join(cols)}) FROM '{rewritten}' "
-                    "WITH (FORMAT text, DELIMITER ';')"], check=True)  # fmt: skip
+                    "WITH (FORMAT text, DELIMITER ';', ENCODING 'LATIN1')"], check=True)  # fmt: skip
     seconds = time.perf_counter() - start
     with psycopg.connect(url, autocommit=True) as conn:
         assert conn.execute("SELECT count(*) FROM bench_keyed").fetchone()[0] == rows
@@ -349,8 +345,8 @@ def main() -> None:
     results: dict = {"rows": rows, "stations": stations, "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
                      "machine": f"{platform.machine()}, {os.cpu_count()} cores"}  # fmt: skip
     settings, url = bench_settings()
-    log("1/7 psql \\copy (the limit)")
-    results["copy_rows_per_s"] = measure_copy(url, data_file, rows)
+    log(f"1/7 psql \\copy (the limit), median of {REPEATS}")
+    results["copy_rows_per_s"] = statistics.median(measure_copy(url, data_file, rows) for _ in range(REPEATS))
     log(f"    {results['copy_rows_per_s']:,.0f} rows/s")
     log("1b  \\copy of rewritten rows into a keyed table shaped like raw_data (the server-side bound)")
     results["keyed_copy_rows_per_s"] = measure_keyed_copy(url, files, rows)
@@ -358,9 +354,15 @@ def main() -> None:
     log(f"2/7 pandas read_csv + to_sql on {args.naive_rows:,} rows (the naive baseline)")
     results["naive_rows_per_s"] = measure_naive(files, url, args.naive_rows)
     log(f"    {results['naive_rows_per_s']:,.0f} rows/s")
-    log("3/7 lumen ingest archive")
-    seconds, rss, loaded = measure_ingest(work / "csv", settings)
-    results.update(ingest_rows_per_s=loaded / seconds, ingest_peak_rss_mib=rss, ingest_s=seconds)
+    log(f"3/7 lumen ingest archive, median of {REPEATS} (each into a new database)")
+    runs = []
+    for _ in range(REPEATS):
+        settings, url = bench_settings()
+        runs.append(measure_ingest(work / "csv", settings))
+    seconds, loaded = statistics.median(r[0] for r in runs), runs[-1][2]
+    rss = max(r[1] for r in runs)
+    results.update(ingest_rows_per_s=loaded / seconds, ingest_peak_rss_mib=rss, ingest_s=seconds,
+                   ingest_runs_s=[round(r[0], 2) for r in runs])  # fmt: skip
     log(f"    {loaded:,} rows in {seconds:.1f} s = {loaded / seconds:,.0f} rows/s, peak RSS {rss:.0f} MiB")
     log("4/7 clean + checks, and a bare INSERT…SELECT with casts")
     results["clean_s"], results["bare_insert_select_s"] = measure_clean(settings, 2024)

@@ -8,15 +8,17 @@ server), `pipeline` (lumen_pipeline: writes raw/processed/analytics/ops) and
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote
 
 import psycopg
-import sqlalchemy as sa
 from psycopg.conninfo import conninfo_to_dict
 
 from lumen.config import Settings, get_settings
 from lumen.errors import DatabaseError
+
+if TYPE_CHECKING:  # SQLAlchemy is imported by engine() only: every `lumen` command would pay ~0.1 s for it
+    import sqlalchemy as sa
 
 Role = Literal["admin", "pipeline", "reader"]
 ROLES: dict[str, str] = {"pipeline": "lumen_pipeline", "reader": "lumen_reader"}
@@ -119,6 +121,8 @@ def engine(
 ) -> sa.Engine:
     """A SQLAlchemy engine (psycopg 3 driver) for pandas and jupysql; `read_only` makes every
     transaction READ ONLY (a notebook cannot write by accident)."""
+    import sqlalchemy as sa
+
     settings = settings or get_settings()
     conn = role_conn(role, settings)
     options = "-c TimeZone=UTC" + (" -c default_transaction_read_only=on" if read_only else "")

@@ -14,6 +14,7 @@ import pytest
 
 from lumen import ingest
 from lumen.db import connect
+from lumen.ingest import year_load
 from lumen.inmet.archive import ArchiveError, list_files
 from lumen.sample import generate
 from tests.conftest import samples_dir
@@ -91,7 +92,8 @@ def test_api_answers_merge_with_strings_and_nulls(migrated_db):
     assert [(s.new, s.changed, s.unchanged) for s in first + again + third] == [(720, 0, 0), (0, 0, 720), (0, 1, 719)]
     with connect("admin", migrated_db) as conn:
         row = conn.execute(
-            "SELECT hr_medicao, tem_ins, rad_glo, tem_cpu, other->>'DC_NOME', run_id FROM raw_data.inmet_observations "
+            "SELECT hr_medicao, tem_ins, rad_glo, tem_cpu, other->>'DC_NOME', run_id "
+            "FROM raw_data.inmet_observations_with_origin "
             "WHERE observed_at = '2020-09-01 00:00+00'"
         ).fetchone()
         assert row == ("0000", "23.7", "-2.556", "31.5", "RIO DE JANEIRO - VILA MILITAR", "run-1")
@@ -113,7 +115,8 @@ def test_many_api_answers_merge_in_one_batch_with_their_own_origins(migrated_db)
         stats = ingest.load_api_answers(conn, answers, "run-1")
         again = ingest.load_api_answers(conn, answers, "run-2")
         origins = conn.execute(
-            "SELECT station_code, min(origin), count(*) FROM raw_data.inmet_observations GROUP BY 1 ORDER BY 1"
+            "SELECT station_code, min(origin), count(*) FROM raw_data.inmet_observations_with_origin "
+            "GROUP BY 1 ORDER BY 1"
         ).fetchall()
     assert sorted((s.station_code, s.new, s.origin) for s in stats) == [("A001", 3, answers[0][1]),
                                                                        ("A002", 2, answers[1][1])]  # fmt: skip
@@ -188,26 +191,26 @@ def test_dupes_in_a_new_station_period_are_refused_too(migrated_db, tmp_path):
         assert conn.execute("SELECT count(*) FROM raw_data.inmet_stations").fetchone() == (0,)
 
 
-@pytest.mark.slow
-def test_killed_mid_batch_then_rerun_has_every_row_once(migrated_db, tmp_path):
-    """SIGKILL while the 2nd file's rows are written but not committed; a re-run completes the job."""
-    sample = generate(tmp_path / "s", days=7)  # zip order: A807, A621, A001, A652
+def _kill_while_blocked(settings, archive_zip: Path, blocked_station: str) -> dict[str, int]:
+    """Run `lumen ingest archive`, hold the station row its batch upserts last, SIGKILL the loader
+    while it waits there; returns the rows per station raw_data showed at that moment."""
     env = {
         **os.environ,
-        "LUMEN_DATABASE_URL": migrated_db.database_url.get_secret_value(),
-        "LUMEN_PIPELINE_PASSWORD": migrated_db.pipeline_password.get_secret_value(),
+        "LUMEN_DATABASE_URL": settings.database_url.get_secret_value(),
+        "LUMEN_PIPELINE_PASSWORD": settings.pipeline_password.get_secret_value(),
     }
-    blocker = connect("admin", migrated_db)
-    blocker.execute(  # holds the key the 2nd batch upserts last: the loader waits mid-batch
+    blocker = connect("admin", settings)
+    blocker.execute(  # holds the key the batch upserts: the loader waits mid-batch
         "INSERT INTO raw_data.inmet_stations (source, station_code, payload, origin, run_id) "
-        "VALUES ('archive', 'A621', '{}', 'test', 'blocker')"
+        "VALUES ('archive', %s, '{}', 'test', 'blocker')",
+        [blocked_station],
     )
     lumen = str(Path(sys.executable).parent / "lumen")
     proc = subprocess.Popen(
-        [lumen, "ingest", "archive", str(sample.archive_zip)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [lumen, "ingest", "archive", str(archive_zip)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     try:
-        with connect("admin", migrated_db, autocommit=True) as watch:
+        with connect("admin", settings, autocommit=True) as watch:
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
                 waiting = watch.execute(
@@ -217,17 +220,16 @@ def test_killed_mid_batch_then_rerun_has_every_row_once(migrated_db, tmp_path):
                 if waiting:
                     break
                 time.sleep(0.05)
-            assert waiting, "the loader never reached the 2nd batch"
+            assert waiting, f"the loader never reached {blocked_station}'s batch"
             counts = dict(
                 watch.execute("SELECT station_code, count(*) FROM raw_data.inmet_observations GROUP BY 1").fetchall()
             )
-            assert counts == {"A807": 168}  # 1st batch committed, 2nd invisible
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
     finally:
         blocker.rollback()
         blocker.close()
-    with connect("admin", migrated_db) as conn:
+    with connect("admin", settings) as conn:
         for _ in range(50):  # the orphaned backend aborts once it finds its client gone
             if not conn.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'lumen' "
@@ -235,9 +237,26 @@ def test_killed_mid_batch_then_rerun_has_every_row_once(migrated_db, tmp_path):
             ).fetchone()[0]:
                 break
             time.sleep(0.1)
-        assert dict(
-            conn.execute("SELECT station_code, count(*) FROM raw_data.inmet_observations GROUP BY 1").fetchall()
-        ) == {"A807": 168}
+    return counts
+
+
+def _every_row_once(settings) -> dict[str, int]:
+    with connect("admin", settings) as conn:
+        total, distinct = conn.execute(
+            "SELECT count(*), count(DISTINCT (source, station_code, observed_at)) FROM raw_data.inmet_observations"
+        ).fetchone()
+        assert total == distinct
+        return dict(conn.execute("SELECT station_code, count(*) FROM raw_data.inmet_observations GROUP BY 1"))
+
+
+@pytest.mark.slow
+def test_killed_mid_file_then_rerun_has_every_row_once(migrated_db, tmp_path):
+    """A year raw_data already has loads file by file: SIGKILL while the 2nd file's rows are
+    written but not committed; the 1st stays, and a re-run completes the job."""
+    sample = generate(tmp_path / "s", days=7)  # zip order: A807, A621, A001, A652
+    load(migrated_db, sample.archive_zip, stations=["A807"])  # the year is in raw_data now
+    assert _kill_while_blocked(migrated_db, sample.archive_zip, "A621") == {"A807": 168}
+    assert _every_row_once(migrated_db) == {"A807": 168}
     stats = load(migrated_db, sample.archive_zip)
     assert sorted((s.station_code, s.new, s.unchanged) for s in stats) == [
         ("A001", 168, 0),
@@ -245,11 +264,38 @@ def test_killed_mid_batch_then_rerun_has_every_row_once(migrated_db, tmp_path):
         ("A652", 168, 0),
         ("A807", 0, 168),
     ]
+    assert _every_row_once(migrated_db) == {"A001": 168, "A621": 168, "A652": 168, "A807": 168}
+
+
+YEAR_TABLES = """
+SELECT c.relname, c.relispartition FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = 'raw_data' AND c.relname LIKE '%inmet_observations_2%' AND c.relkind = 'r' ORDER BY 1
+"""
+
+
+@pytest.mark.slow
+def test_killed_mid_year_then_rerun_has_every_row_once(migrated_db, tmp_path):
+    """A new year loads whole: SIGKILL before it is attached leaves nothing of it in
+    raw_data.inmet_observations (its loaded parts lie apart); a re-run drops them and loads it all."""
+    sample = generate(tmp_path / "s", days=7)
+    assert _kill_while_blocked(migrated_db, sample.archive_zip, "A621") == {}
+    assert _every_row_once(migrated_db) == {}
+    parts = year_load.PARTS
     with connect("admin", migrated_db) as conn:
-        total, distinct = conn.execute(
-            "SELECT count(*), count(DISTINCT (source, station_code, observed_at)) FROM raw_data.inmet_observations"
-        ).fetchone()
-        assert total == distinct == 4 * 168
+        left = conn.execute(YEAR_TABLES).fetchall()
+    assert left == [(f"loading_inmet_observations_2024_p{i}", False) for i in range(parts)]
+    stats = load(migrated_db, sample.archive_zip)
+    assert sorted((s.station_code, s.new, s.unchanged) for s in stats) == [
+        ("A001", 168, 0),
+        ("A621", 168, 0),
+        ("A652", 168, 0),
+        ("A807", 168, 0),
+    ]
+    assert _every_row_once(migrated_db) == {"A001": 168, "A621": 168, "A652": 168, "A807": 168}
+    with connect("admin", migrated_db) as conn:
+        assert conn.execute(YEAR_TABLES).fetchall() == [(f"inmet_observations_2024_p{i}", True) for i in range(parts)]
+        loads = conn.execute("SELECT count(*), count(DISTINCT origin) FROM raw_data.loads").fetchone()
+        assert loads == (4, 4)  # the killed run's loads went with it
 
 
 def test_pipeline_role_is_enough_and_reader_cannot_see_raw(migrated_db, tmp_path):

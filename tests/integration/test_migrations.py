@@ -103,3 +103,41 @@ def test_pipeline_writes_but_cannot_change_schema(migrated_db):
             conn.execute("DROP TABLE raw_data.probe")
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("CREATE TABLE raw_data.other (v int)")
+
+
+def test_v011_moves_v004_rows_and_keeps_their_origins(fresh_db, tmp_path):
+    """Raw rows stored by V004 (origin and run on every row) keep all they said after V011."""
+    old = tmp_path / "sql"
+    old.mkdir()
+    for m in discover():
+        if m.version < 11:
+            shutil.copy(m.path, old)
+    migrate(fresh_db, old)
+    with connect("admin", fresh_db) as conn:
+        conn.execute(
+            "INSERT INTO raw_data.inmet_observations (source, station_code, observed_at, dt_medicao, hr_medicao, "
+            "tem_ins, origin, ingested_at, run_id) VALUES "
+            "('archive', 'A807', '2023-12-31 23:00+00', '2023/12/31', '2300 UTC', '19,2', 'f.zip!a.CSV', "
+            " '2024-01-05 10:00+00', 'r1'), "
+            "('archive', 'A807', '2024-01-01 00:00+00', '2024/01/01', '0000 UTC', '19,0', 'f.zip!b.CSV', "
+            " '2024-01-05 10:00+00', 'r1'), "
+            "('api', 'A807', '2024-01-01 00:00+00', '2024-01-01', '0000', '19.1', 'https://x/A807', "
+            " '2024-01-06 10:00+00', 'r2')"
+        )
+    migrate(fresh_db)
+    with connect("admin", fresh_db) as conn:
+        rows = conn.execute(
+            "SELECT source, observed_at::text, tem_ins, origin, run_id, ingested_at::text "
+            "FROM raw_data.inmet_observations_with_origin ORDER BY observed_at, source"
+        ).fetchall()
+        partitions = conn.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = 'raw_data.inmet_observations'::regclass ORDER BY 1"
+        ).fetchall()
+        assert conn.execute("SELECT count(*) FROM raw_data.loads").fetchone() == (3,)
+    assert rows == [
+        ("archive", "2023-12-31 23:00:00+00", "19,2", "f.zip!a.CSV", "r1", "2024-01-05 10:00:00+00"),
+        ("api", "2024-01-01 00:00:00+00", "19.1", "https://x/A807", "r2", "2024-01-06 10:00:00+00"),
+        ("archive", "2024-01-01 00:00:00+00", "19,0", "f.zip!b.CSV", "r1", "2024-01-05 10:00:00+00"),
+    ]
+    assert partitions == [("inmet_observations_2023",), ("inmet_observations_2024",)]

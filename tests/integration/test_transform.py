@@ -72,9 +72,9 @@ def test_api_units_night_radiation_and_merge_rule(migrated_db):
         ingest.load_api_observations(conn, records, "api-test", "load")
         conn.execute(  # an archive row for one hour (wins), and an all-empty archive row (the API's wins)
             "INSERT INTO raw_data.inmet_observations (source, station_code, observed_at, dt_medicao, hr_medicao, "
-            "tem_ins, umd_ins, origin, run_id) VALUES "
-            "('archive', 'A621', '2020-09-01 05:00+00', '2020/09/01', '0500 UTC', '11,5', '80', 'x', 'load'), "
-            "('archive', 'A621', '2020-09-01 06:00+00', '2020/09/01', '0600 UTC', '', '', 'x', 'load')"
+            "tem_ins, umd_ins, load_id) VALUES "
+            "('archive', 'A621', '2020-09-01 05:00+00', '2020/09/01', '0500 UTC', '11,5', '80', 0), "
+            "('archive', 'A621', '2020-09-01 06:00+00', '2020/09/01', '0600 UTC', '', '', 0)"
         )
         conn.commit()
     res = clean(migrated_db, utc(2020, 9, 1), utc(2020, 10, 1))

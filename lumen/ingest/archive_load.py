@@ -1,0 +1,109 @@
+"""Station CSVs into raw_data: a year raw_data has no rows of goes in whole (year_load),
+any other file in a transaction of its own.
+
+File by file, two ways in, chosen per file:
+- **direct COPY** into the keyed table when raw_data has no row of that station in
+  the file's period;
+- **staging + merge** otherwise: COPY into a temporary table, then insert the new
+  hours and update only the rows whose values changed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+
+import psycopg
+
+from lumen.ingest.batches import (
+    OBS,
+    STAGE,
+    LoadStats,
+    copy_chunks,
+    copy_sql,
+    create_stage,
+    ensure_period,
+    has_rows,
+    merge,
+    record_loads,
+    reserve_load_ids,
+    upsert_archive_station,
+)
+from lumen.ingest.prepared import Job, Prepared, prefetched, prepare
+from lumen.ingest.year_load import load_new_year
+from lumen.inmet import archive
+
+Progress = Callable[[archive.ArchiveFile, LoadStats], None]
+
+
+def load_archive(
+    conn: psycopg.Connection, files: Iterable[archive.ArchiveFile], run_id: str, progress: Progress | None = None
+) -> list[LoadStats]:
+    """Load many station CSVs. Files of a year raw_data has no rows of go in together, in one
+    transaction; any other file goes in its own. Stops at the first bad file: the files
+    before it stay loaded, none after it is (a year that fails whole is retried file by file)."""
+    files = list(files)
+    jobs = [Job(f, load_id) for f, load_id in zip(files, reserve_load_ids(conn, len(files)), strict=True)]
+    counted: set[int] = set()
+    lock = threading.Lock()  # a new year's parts load (and report) from threads of their own
+
+    def report(prepared: Prepared, stats: LoadStats) -> None:
+        with lock:
+            if progress is not None and prepared.job.load_id not in counted:  # a retried file counts once
+                counted.add(prepared.job.load_id)
+                progress(prepared.job.file, stats)
+
+    out: list[LoadStats] = []
+    for year, group in by_year(jobs).items():
+        stats = load_new_year(conn, year, group, run_id, report) if year is not None else None
+        if stats is None:
+            stats = []
+            for prepared in prefetched(group):
+                stats.append(_load_prepared(conn, prepared, run_id))
+                report(prepared, stats[-1])
+        out += stats
+    return out
+
+
+def by_year(jobs: list[Job]) -> dict[int | None, list[Job]]:
+    """Jobs grouped by the one year their file name covers (None: no such name, or two years)."""
+    groups: dict[int | None, list[Job]] = {}
+    for job in jobs:
+        period = job.file.period()
+        year = period[0].year if period and period[0].year == period[1].year else None
+        groups.setdefault(year, []).append(job)
+    return groups
+
+
+def load_archive_file(conn: psycopg.Connection, file: archive.ArchiveFile, run_id: str) -> LoadStats:
+    """Load one station CSV (and its station header) in one transaction."""
+    return _load_prepared(conn, prepare(Job(file, reserve_load_ids(conn, 1)[0])), run_id)
+
+
+def _load_prepared(conn: psycopg.Connection, prepared: Prepared, run_id: str) -> LoadStats:
+    if prepared.error is not None:
+        raise prepared.error
+    header = prepared.header
+    assert header is not None
+    with conn.transaction():
+        record_loads(conn, [(prepared.job.load_id, "archive", prepared.origin, run_id)])
+        stats = _load_rows(conn, prepared, header)
+        upsert_archive_station(conn, header, prepared.origin, run_id)  # last: the batch commits with it
+    return stats
+
+
+def _load_rows(conn: psycopg.Connection, prepared: Prepared, header: archive.Header) -> LoadStats:
+    origin, period = prepared.origin, prepared.job.file.period()
+    if period is not None:
+        ensure_period(conn, period)
+        if not has_rows(conn, "archive", header.station_code, period):
+            try:
+                with conn.transaction():  # savepoint: falls back to merging on a key clash or an hour out of period
+                    statement = copy_sql(OBS, prepared.columns(), header.encoding)
+                    new = copy_chunks(conn, statement, iter(prepared.chunks), origin)
+                    return LoadStats(header.station_code, origin, new=new)
+            except (psycopg.errors.UniqueViolation, psycopg.errors.CheckViolation):
+                pass  # hours already there, twice in the file, or of a year with no partition: merging tells
+    create_stage(conn)
+    copy_chunks(conn, copy_sql(STAGE, prepared.columns(), header.encoding), iter(prepared.chunks), origin)
+    return merge(conn, origin).get(header.station_code) or LoadStats(header.station_code, origin)

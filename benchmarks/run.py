@@ -348,7 +348,7 @@ def main() -> None:
     log(f"1/7 psql \\copy (the limit), median of {REPEATS}")
     results["copy_rows_per_s"] = statistics.median(measure_copy(url, data_file, rows) for _ in range(REPEATS))
     log(f"    {results['copy_rows_per_s']:,.0f} rows/s")
-    log("1b  \\copy of rewritten rows into a keyed table shaped like raw_data (the server-side bound)")
+    log("1b  \\copy of rewritten rows into one keyed table shaped like raw_data (the file-by-file bound)")
     results["keyed_copy_rows_per_s"] = measure_keyed_copy(url, files, rows)
     log(f"    {results['keyed_copy_rows_per_s']:,.0f} rows/s")
     log(f"2/7 pandas read_csv + to_sql on {args.naive_rows:,} rows (the naive baseline)")

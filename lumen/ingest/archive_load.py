@@ -19,7 +19,7 @@ from lumen.ingest.batches import (
     OBS,
     STAGE,
     LoadStats,
-    copy_chunks,
+    copy_file_rows,
     copy_sql,
     create_stage,
     ensure_period,
@@ -100,10 +100,10 @@ def _load_rows(conn: psycopg.Connection, prepared: Prepared, header: archive.Hea
             try:
                 with conn.transaction():  # savepoint: falls back to merging on a key clash or an hour out of period
                     statement = copy_sql(OBS, prepared.columns(), header.encoding)
-                    new = copy_chunks(conn, statement, iter(prepared.chunks), origin)
+                    new = copy_file_rows(conn, statement, iter(prepared.chunks), origin)
                     return LoadStats(header.station_code, origin, new=new)
             except (psycopg.errors.UniqueViolation, psycopg.errors.CheckViolation):
                 pass  # hours already there, twice in the file, or of a year with no partition: merging tells
     create_stage(conn)
-    copy_chunks(conn, copy_sql(STAGE, prepared.columns(), header.encoding), iter(prepared.chunks), origin)
+    copy_file_rows(conn, copy_sql(STAGE, prepared.columns(), header.encoding), iter(prepared.chunks), origin)
     return merge(conn, origin).get(header.station_code) or LoadStats(header.station_code, origin)

@@ -111,7 +111,7 @@ def copy_sql(table: str, columns: Iterable[str], encoding: str) -> sql.Composed:
 _COPY_LINE = re.compile(r"line (\d+)(?:, column (\w+))?")
 
 
-def copy_chunks(conn: psycopg.Connection, statement: sql.Composed, chunks: Iterator[bytes], origin: str) -> int:
+def copy_file_rows(conn: psycopg.Connection, statement: sql.Composed, chunks: Iterator[bytes], origin: str) -> int:
     """COPY an archive file's rewritten rows; a rejected row is named by its line in the file."""
     cur = conn.cursor()
     try:

@@ -35,7 +35,7 @@ _UNLOCK = "SELECT pg_advisory_unlock(hashtext('lumen raw_data year load'), %s)"
 
 
 class _Stopped(LumenError):
-    """Another part failed: this one stops too."""
+    """This part cannot go on (another part failed, or the year got rows meanwhile)."""
 
 
 def split(jobs: list[Job], parts: int = PARTS) -> tuple[list[str], list[list[Job]]]:
@@ -60,6 +60,8 @@ def load_new_year(conn: psycopg.Connection, year: int, jobs: list[Job], run_id: 
     """Stats per file, or None when the year already has a partition, another load of the year
     is running, or this path failed (its parts are dropped then)."""
     with conn.transaction():
+        if conn.execute("SELECT to_regclass(%s)", [f"raw_data.inmet_observations_{year}"]).fetchone()[0]:
+            return None  # the year has rows: file by file (no connections opened to learn it)
         if not conn.execute(_LOCK, [year]).fetchone()[0]:
             return None
     try:
@@ -72,9 +74,7 @@ def load_new_year(conn: psycopg.Connection, year: int, jobs: list[Job], run_id: 
             if any(f.exception() for f in done):
                 stop.set()
             parts = [f.result() for f in futures]  # raises the first failure
-        if any(part is None for part in parts):
-            return None
-        loaded = {p.job.load_id: (p, s) for part in parts if part for p, s in part}
+        loaded = {p.job.load_id: (p, s) for part in parts for p, s in part}
         with conn.transaction():
             for prepared, _ in loaded.values():
                 assert prepared.header is not None
@@ -94,7 +94,7 @@ def load_new_year(conn: psycopg.Connection, year: int, jobs: list[Job], run_id: 
 
 def _load_part(conn: psycopg.Connection, year: int, part: int, bounds: list[str], jobs: list[Job],
                stop: threading.Event, report: Callable[[Prepared, LoadStats], None],
-               ) -> list[tuple[Prepared, LoadStats]] | None:  # fmt: skip
+               ) -> list[tuple[Prepared, LoadStats]]:  # fmt: skip
     """One part, on a connection of its own, in one transaction: its table, its rows, its key."""
     lo = bounds[part - 1] if part > 0 else None
     hi = bounds[part] if part < len(bounds) else None
@@ -102,7 +102,7 @@ def _load_part(conn: psycopg.Connection, year: int, part: int, bounds: list[str]
     with psycopg.connect(conn.info.dsn, password=conn.info.password) as own, own.transaction():
         table = own.execute("SELECT raw_data.begin_year_part(%s, %s, %s, %s)", [year, part, lo, hi]).fetchone()[0]
         if table is None:
-            return None
+            raise _Stopped(f"{year} got a partition meanwhile (rows loaded by another session)")
         with ExitStack() as segment:  # one COPY for the files that share columns and encoding
             copy, shape = None, None
             for prepared in prefetched(jobs):
@@ -122,7 +122,7 @@ def _load_part(conn: psycopg.Connection, year: int, part: int, bounds: list[str]
                     copy.write(chunk)
                 prepared.chunks.clear()  # kept for its header only: memory holds the files read ahead, no more
                 out.append((prepared, stats))
-                report(prepared, out[-1][1])
+                report(prepared, stats)
         own.execute("SELECT raw_data.index_year_part(%s, %s)", [year, part])
     return out
 

@@ -57,7 +57,7 @@ SELECT o.*, l.origin, l.run_id, l.loaded_at AS ingested_at
 FROM raw_data.inmet_observations o JOIN raw_data.loads l USING (load_id);
 
 CREATE FUNCTION raw_data.year_start(p_year int) RETURNS timestamptz
-LANGUAGE sql IMMUTABLE AS $$ SELECT make_timestamptz(p_year, 1, 1, 0, 0, 0, 'UTC') $$;
+LANGUAGE sql IMMUTABLE AS $$ SELECT make_date(p_year, 1, 1)::timestamp AT TIME ZONE 'UTC' $$;
 
 -- the partitions a window [p_from, p_to] needs, created where missing; returns how many were
 CREATE FUNCTION raw_data.ensure_partitions(p_from timestamptz, p_to timestamptz) RETURNS int

@@ -6,7 +6,6 @@ Every batch records where its rows came from in raw_data.loads; each row points 
 """
 
 from lumen.ingest.api_load import (
-    API_BATCH_ROWS,
     after_watermark,
     api_rows,
     api_windows,
@@ -16,11 +15,10 @@ from lumen.ingest.api_load import (
     load_api_stations,
     watermarks,
 )
-from lumen.ingest.archive_load import load_archive, load_archive_file
+from lumen.ingest.archive_load import load_archive
 from lumen.ingest.batches import IngestError, LoadStats, new_run_id, per_station, summary_line
 
 __all__ = [
-    "API_BATCH_ROWS",
     "IngestError",
     "LoadStats",
     "after_watermark",
@@ -31,7 +29,6 @@ __all__ = [
     "load_api_observations",
     "load_api_stations",
     "load_archive",
-    "load_archive_file",
     "new_run_id",
     "per_station",
     "summary_line",

@@ -29,7 +29,7 @@ from lumen.ingest.batches import (
     reserve_load_ids,
     upsert_archive_station,
 )
-from lumen.ingest.prepared import Job, Prepared, prefetched, prepare
+from lumen.ingest.prepared import Job, Prepared, prefetched
 from lumen.ingest.year_load import load_new_year
 from lumen.inmet import archive
 
@@ -75,16 +75,9 @@ def by_year(jobs: list[Job]) -> dict[int | None, list[Job]]:
     return groups
 
 
-def load_archive_file(conn: psycopg.Connection, file: archive.ArchiveFile, run_id: str) -> LoadStats:
-    """Load one station CSV (and its station header) in one transaction."""
-    return _load_prepared(conn, prepare(Job(file, reserve_load_ids(conn, 1)[0])), run_id)
-
-
 def _load_prepared(conn: psycopg.Connection, prepared: Prepared, run_id: str) -> LoadStats:
-    if prepared.error is not None:
-        raise prepared.error
-    header = prepared.header
-    assert header is not None
+    """One station CSV (and its station header) in one transaction."""
+    header = prepared.checked()
     with conn.transaction():
         record_loads(conn, [(prepared.job.load_id, "archive", prepared.origin, run_id)])
         stats = _load_rows(conn, prepared, header)

@@ -99,12 +99,14 @@ def _utc(day: date) -> datetime:
 
 
 # -------------------------------------------------------------------- COPY ----
-def copy_sql(table: str, columns: Iterable[str], encoding: str) -> sql.Composed:
+def copy_sql(table: str, columns: Iterable[str], encoding: str, *, freeze: bool = False) -> sql.Composed:
+    """COPY of archive rows (`;`-separated text); FREEZE only into a table made in the same transaction."""
     enc = "LATIN1" if encoding == "latin-1" else "UTF8"
-    return sql.SQL("COPY {} ({}) FROM STDIN (FORMAT text, DELIMITER ';', ENCODING {})").format(
+    return sql.SQL("COPY {} ({}) FROM STDIN (FORMAT text, DELIMITER ';', ENCODING {}{})").format(
         sql.SQL(table) if "." in table else sql.Identifier(table),
         sql.SQL(", ").join(map(sql.Identifier, columns)),
         sql.Literal(enc),
+        sql.SQL(", FREEZE" if freeze else ""),
     )
 
 

@@ -38,6 +38,13 @@ class Prepared:
     def origin(self) -> str:
         return self.job.file.origin
 
+    def checked(self) -> archive.Header:
+        """The file's header; the error met while reading it ahead is raised now, at its turn."""
+        if self.error is not None:
+            raise self.error
+        assert self.header is not None
+        return self.header
+
     def columns(self) -> tuple[str, ...]:
         assert self.header is not None
         return ("source", "station_code", "load_id", "observed_at", "dt_medicao", "hr_medicao", *self.header.columns)

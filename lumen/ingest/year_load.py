@@ -18,11 +18,10 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from contextlib import ExitStack
 
 import psycopg
-from psycopg import sql
 from psycopg.copy import LibpqWriter
 
 from lumen.errors import LumenError
-from lumen.ingest.batches import LoadStats, record_loads, upsert_archive_station
+from lumen.ingest.batches import LoadStats, copy_sql, record_loads, upsert_archive_station
 from lumen.ingest.prepared import Job, Prepared, prefetched
 from lumen.inmet import archive
 
@@ -41,12 +40,13 @@ class _Stopped(LumenError):
 def split(jobs: list[Job], parts: int = PARTS) -> tuple[list[str], list[list[Job]]]:
     """Jobs split into up to `parts` groups by station code, about as many files each; returns
     the inner limits between the groups (a group holds codes from its limit to the next)."""
-    codes = sorted({_code(job) for job in jobs})
+    code_of = {job.load_id: _code(job) for job in jobs}
+    codes = sorted(set(code_of.values()))
     n = max(1, min(parts, len(codes)))
     bounds = [codes[len(codes) * i // n] for i in range(1, n)]
     groups: list[list[Job]] = [[] for _ in range(n)]
     for job in jobs:
-        groups[sum(_code(job) >= b for b in bounds)].append(job)
+        groups[sum(code_of[job.load_id] >= b for b in bounds)].append(job)
     return bounds, groups
 
 
@@ -108,15 +108,13 @@ def _load_part(conn: psycopg.Connection, year: int, part: int, bounds: list[str]
             for prepared in prefetched(jobs):
                 if stop.is_set():
                     raise _Stopped("stopped: another part of the year failed")
-                if prepared.error is not None:
-                    raise prepared.error
-                header = prepared.header
-                assert header is not None
+                header = prepared.checked()
                 if (prepared.columns(), header.encoding) != shape:
                     segment.close()
                     shape = (prepared.columns(), header.encoding)
                     cur = own.cursor()  # a writer that waits for the server: memory stays at the files read ahead
-                    copy = segment.enter_context(cur.copy(_copy_freeze(table, *shape), writer=LibpqWriter(cur)))
+                    statement = copy_sql(table, *shape, freeze=True)  # the table is this transaction's own
+                    copy = segment.enter_context(cur.copy(statement, writer=LibpqWriter(cur)))
                 stats = LoadStats(header.station_code, prepared.origin, new=prepared.rows)
                 for chunk in prepared.chunks:
                     copy.write(chunk)
@@ -125,11 +123,3 @@ def _load_part(conn: psycopg.Connection, year: int, part: int, bounds: list[str]
                 report(prepared, stats)
         own.execute("SELECT raw_data.index_year_part(%s, %s)", [year, part])
     return out
-
-
-def _copy_freeze(table: str, columns: tuple[str, ...], encoding: str) -> sql.Composed:
-    return sql.SQL("COPY {} ({}) FROM STDIN (FORMAT text, DELIMITER ';', ENCODING {}, FREEZE)").format(
-        sql.SQL(table),
-        sql.SQL(", ").join(map(sql.Identifier, columns)),
-        sql.Literal("LATIN1" if encoding == "latin-1" else "UTF8"),
-    )

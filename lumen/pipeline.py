@@ -53,10 +53,10 @@ def ingest(run_id: str, source: str, start: str = "", end: str = "", stations: s
                                       overlap_hours)  # fmt: skip
     else:
         raise ValueError(f"source must be 'archive' or 'api', not {source!r}")
-    new, changed, same = (sum(getattr(s, f) for s in stats) for f in ("new", "changed", "unchanged"))
+    total = loader.total(stats)
     return {
-        "rows_in": new + changed + same,
-        "rows_out": new + changed,
+        "rows_in": total.rows,
+        "rows_out": total.new + total.changed,
         "stations": len(loader.per_station(stats)),
         "summary": loader.summary_line(stats),
         "seconds": round(time.monotonic() - t0, 2),

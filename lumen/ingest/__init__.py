@@ -16,7 +16,7 @@ from lumen.ingest.api_load import (
     watermarks,
 )
 from lumen.ingest.archive_load import load_archive
-from lumen.ingest.batches import IngestError, LoadStats, new_run_id, per_station, summary_line
+from lumen.ingest.batches import IngestError, LoadStats, new_run_id, per_station, summary_line, total
 
 __all__ = [
     "IngestError",
@@ -32,5 +32,6 @@ __all__ = [
     "new_run_id",
     "per_station",
     "summary_line",
+    "total",
     "watermarks",
 ]

@@ -40,22 +40,33 @@ class LoadStats:
     def rows(self) -> int:
         return self.new + self.changed + self.unchanged
 
+    def add(self, other: LoadStats) -> None:
+        self.new += other.new
+        self.changed += other.changed
+        self.unchanged += other.unchanged
+
 
 def per_station(stats: list[LoadStats]) -> dict[str, LoadStats]:
     """Batches added up per station (a station appears once per file or API chunk)."""
     out: dict[str, LoadStats] = {}
     for s in stats:
-        acc = out.setdefault(s.station_code, LoadStats(s.station_code, s.origin))
-        acc.new, acc.changed, acc.unchanged = acc.new + s.new, acc.changed + s.changed, acc.unchanged + s.unchanged
+        out.setdefault(s.station_code, LoadStats(s.station_code, s.origin)).add(s)
+    return out
+
+
+def total(stats: list[LoadStats]) -> LoadStats:
+    """All batches added up (station and origin left empty)."""
+    out = LoadStats("", "")
+    for s in stats:
+        out.add(s)
     return out
 
 
 def summary_line(stats: list[LoadStats]) -> str:
-    stations = per_station(stats)
-    new, changed, same = (sum(getattr(s, f) for s in stations.values()) for f in ("new", "changed", "unchanged"))
+    t = total(stats)
     return (
-        f"{new + changed + same:,} rows from {len(stations)} station(s): "
-        f"{new:,} new, {changed:,} changed, {same:,} unchanged"
+        f"{t.rows:,} rows from {len(per_station(stats))} station(s): "
+        f"{t.new:,} new, {t.changed:,} changed, {t.unchanged:,} unchanged"
     )
 
 
@@ -85,9 +96,9 @@ def record_loads(conn: psycopg.Connection, loads: list[tuple[int, str, str, str]
             copy.write_row(load)
 
 
-def ensure_partitions(conn: psycopg.Connection, table: str = STAGE) -> None:
-    """Create the yearly partitions the rows of `table` need (the pipeline role has no DDL of its own)."""
-    conn.execute(f"SELECT raw_data.ensure_partitions(min(observed_at), max(observed_at)) FROM {table}")
+def ensure_partitions(conn: psycopg.Connection) -> None:
+    """Create the yearly partitions the staged rows need (the pipeline role has no DDL of its own)."""
+    conn.execute(f"SELECT raw_data.ensure_partitions(min(observed_at), max(observed_at)) FROM {STAGE}")
 
 
 def ensure_period(conn: psycopg.Connection, period: tuple[date, date]) -> None:

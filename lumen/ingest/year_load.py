@@ -23,7 +23,6 @@ from psycopg.copy import LibpqWriter
 from lumen.errors import LumenError
 from lumen.ingest.batches import LoadStats, copy_sql, record_loads, upsert_archive_station
 from lumen.ingest.prepared import Job, Prepared, prefetched
-from lumen.inmet import archive
 
 log = logging.getLogger(__name__)
 # parts loaded side by side: one more than the cores (while one part waits for rows or builds
@@ -40,7 +39,7 @@ class _Stopped(LumenError):
 def split(jobs: list[Job], parts: int = PARTS) -> tuple[list[str], list[list[Job]]]:
     """Jobs split into up to `parts` groups by station code, about as many files each; returns
     the inner limits between the groups (a group holds codes from its limit to the next)."""
-    code_of = {job.load_id: _code(job) for job in jobs}
+    code_of = {job.load_id: job.file.code() or "" for job in jobs}
     codes = sorted(set(code_of.values()))
     n = max(1, min(parts, len(codes)))
     bounds = [codes[len(codes) * i // n] for i in range(1, n)]
@@ -48,11 +47,6 @@ def split(jobs: list[Job], parts: int = PARTS) -> tuple[list[str], list[list[Job
     for job in jobs:
         groups[sum(code_of[job.load_id] >= b for b in bounds)].append(job)
     return bounds, groups
-
-
-def _code(job: Job) -> str:
-    match = archive.FILE_NAME.search(job.file.name)
-    return match.group("code").upper() if match else ""
 
 
 def load_new_year(conn: psycopg.Connection, year: int, jobs: list[Job], run_id: str,

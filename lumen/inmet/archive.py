@@ -63,6 +63,11 @@ class ArchiveFile:
         start, end = (datetime.strptime(match.group(g), "%d-%m-%Y").date() for g in ("start", "end"))
         return start, end
 
+    def code(self) -> str | None:
+        """The station code the file name claims (`INMET_S_PR_A807_…`)."""
+        match = FILE_NAME.search(self.name)
+        return match.group("code").upper() if match else None
+
 
 @dataclass(frozen=True)
 class Header:

@@ -181,7 +181,9 @@ def measure_clean(settings, year: int) -> tuple[float, float]:
     from lumen.db import connect
 
     start_ts, end_ts = datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
-    casts = ", ".join(f"processed_data.inmet_number({raw})" for raw in transform.COLUMNS.values())
+    from lumen.inmet.schema import number_sql
+
+    casts = ", ".join(number_sql(raw) for raw in transform.COLUMNS.values())
     with connect("admin", settings) as conn:
         conn.execute("DROP TABLE IF EXISTS bench_bare")
         conn.execute("CREATE TABLE bench_bare (LIKE processed_data.observations INCLUDING ALL)")

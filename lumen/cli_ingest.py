@@ -104,7 +104,7 @@ def sample_command(
     out: Path = typer.Option(Path("data/sample"), help="Where to write the sample."),
     start: datetime = typer.Option(datetime(2024, 11, 1), formats=["%Y-%m-%d"], help="First day (UTC)."),
     days: int = typer.Option(21, min=1, max=366, help="How many days."),
-    stations: str | None = typer.Option(None, help="Sample stations (default: A807,A621,A001,A652)."),
+    stations: str | None = typer.Option(None, help="Sample stations (default: Z807,Z621,Z001,Z652)."),
     inject: list[str] = typer.Option([], help="Inject a named bad row (repeatable): rh_150, temp_99, …"),
 ) -> None:
     """Write the offline INMET-format sample (archive ZIP + API-shaped JSON), deterministic."""

@@ -39,25 +39,29 @@ class Station:
     humid: float  # 0..1, how often nights saturate
 
 
-# Real station codes and names; coordinates and climate are rounded approximations.
+# Sample stations modelled on four real ones (rounded coordinates and climate). Their codes start
+# with Z, a letter INMET does not use, and their names say AMOSTRA (sample): the demo can run on a
+# database holding real data and never touch a real row.
 STATIONS: dict[str, Station] = {s.code: s for s in (
-    Station("A807", "CURITIBA", "PR", "S", -25.4486, -49.2306, 923.0, date(2003, 1, 28), 19.0, 0.6),
-    Station("A621", "RIO DE JANEIRO - VILA MILITAR", "RJ", "SE", -22.8614, -43.4114, 30.0, date(2007, 4, 13), 25.0,
-            0.35),
-    Station("A001", "BRASILIA", "DF", "CO", -15.7894, -47.9258, 1160.0, date(2000, 5, 7), 22.0, 0.3),
-    Station("A652", "RIO DE JANEIRO - FORTE DE COPACABANA", "RJ", "SE", -22.9883, -43.1903, 26.0,
+    Station("Z807", "CURITIBA (AMOSTRA)", "PR", "S", -25.4486, -49.2306, 923.0, date(2003, 1, 28), 19.0, 0.6),
+    Station("Z621", "RIO DE JANEIRO - VILA MILITAR (AMOSTRA)", "RJ", "SE", -22.8614, -43.4114, 30.0,
+            date(2007, 4, 13), 25.0, 0.35),
+    Station("Z001", "BRASILIA (AMOSTRA)", "DF", "CO", -15.7894, -47.9258, 1160.0, date(2000, 5, 7), 22.0, 0.3),
+    Station("Z652", "RIO DE JANEIRO - FORTE DE COPACABANA (AMOSTRA)", "RJ", "SE", -22.9883, -43.1903, 26.0,
             date(2007, 5, 15), 24.0, 0.4),
 )}  # fmt: skip
+SAMPLE_CODES = ",".join(STATIONS)
+MAX_DEW_POINT = 28.0  # °C: Brazil's dew points stay below this; hotter saturated air is not generated
 DEFAULT_START = date(2024, 11, 1)
 DEFAULT_DAYS = 21
 
 # name → (station, day offset, UTC hour, field, value): rows that break one quality rule each
 INJECTIONS: dict[str, tuple[str, int, int, str, float]] = {
-    "rh_150": ("A807", 1, 3, "UMD_INS", 150.0),
-    "temp_99": ("A001", 2, 18, "TEM_INS", 99.0),
-    "dewpoint_above_temp": ("A621", 3, 6, "PTO_INS", 40.0),
-    "gust_below_speed": ("A652", 4, 15, "VEN_RAJ", 0.1),
-    "negative_rain": ("A807", 5, 12, "CHUVA", -4.0),
+    "rh_150": ("Z807", 1, 3, "UMD_INS", 150.0),
+    "temp_99": ("Z001", 2, 18, "TEM_INS", 99.0),
+    "dewpoint_above_temp": ("Z621", 3, 6, "PTO_INS", 40.0),
+    "gust_below_speed": ("Z652", 4, 15, "VEN_RAJ", 0.1),
+    "negative_rain": ("Z807", 5, 12, "CHUVA", -4.0),
 }
 
 
@@ -90,8 +94,8 @@ def station_hours(st: Station, start: date, days: int) -> list[dict[str, float |
         rain_left = max(0, rain_left - 1)
         saturated = raining or (night and rng.random() < st.humid)
         depression = 0.0 if saturated else max(0.5, 4.0 + 4.0 * diurnal + rng.gauss(0, 0.8))
-        dew = temp - depression
-        rh = 100.0 if saturated else _magnus_rh(temp, dew)
+        dew = min(temp - depression, MAX_DEW_POINT)
+        rh = 100.0 if dew >= temp else _magnus_rh(temp, dew)
         pressure = pressure0 + 1.2 * math.sin(4 * math.pi * (local_h - 10) / 24) + rng.gauss(0, 0.2)
         if 6 <= local_h <= 18:
             rad = max(0.0, 3300 * math.sin(math.pi * (local_h - 6) / 12.5) * (0.35 if raining else 1.0)
@@ -118,7 +122,7 @@ def station_hours(st: Station, start: date, days: int) -> list[dict[str, float |
     for row in rows[gap_at : gap_at + 8]:
         for key in ("UMD_INS", "UMD_MAX", "UMD_MIN", "PTO_INS", "PTO_MAX", "PTO_MIN"):
             row[key] = None
-    if st.code == "A621":
+    if st.code == "Z621":
         for row in rows[100:105]:
             for key in list(row):
                 if key != "observed_at":

@@ -5,7 +5,8 @@ that carry at least one value, the archive's wins — it is INMET's consolidated
 publication — and the API's fills the hours the archive lacks. Stations: the API's
 record wins (it has the status and the full name), the archive's header fills in.
 
-Values: NULL, '' and -9999 become NULL; decimal commas are read; night radiation
+Values: what `lumen.inmet.schema.is_missing` calls missing (null, '', -9999 in its
+spellings) becomes NULL; decimal commas are read; night radiation
 slightly below zero (down to −20 kJ/m²) becomes 0; rows with every sensor missing
 stay in raw but not in processed. Rows that break a rule of lumen.quality go to
 processed_data.quarantine; with LUMEN_ON_INVALID=fail (default) the window then
@@ -21,6 +22,8 @@ import psycopg
 
 from lumen import quality
 from lumen.errors import LumenError
+from lumen.inmet.schema import missing_sql, number_sql
+from lumen.stations import LOCAL_DATE, LOCAL_HOUR, clean_stations
 
 # processed column → raw column (the INMET API code)
 COLUMNS: dict[str, str] = {
@@ -32,8 +35,8 @@ COLUMNS: dict[str, str] = {
     "apparent_temp_c": "tem_sen", "battery_v": "ten_bat", "logger_temp_c": "tem_cpu",
 }  # fmt: skip
 NIGHT_RADIATION_FLOOR = -20.0  # kJ/m²: from here to 0 is sensor offset at night → 0
-LOCAL_TZ = "America/Sao_Paulo"
 BATCH = "lumen_clean_batch"
+VIOLATIONS = "lumen_clean_violations"
 OUT_COLUMNS = ("station_code", "observed_at", "local_date", "local_hour", "source", *COLUMNS, "global_radiation_w_m2")
 
 
@@ -53,6 +56,7 @@ class CleanResult:
     unchanged: int = 0
     quarantined: dict[str, int] = field(default_factory=dict)  # rule → problems
     bad_rows: int = 0  # distinct station-hours held back
+    resolved: int = 0  # quarantine rows of earlier runs whose hour is now clean of that rule
     examples: list[quality.Violation] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -60,6 +64,7 @@ class CleanResult:
 
     def line(self) -> str:
         bad = f", {self.bad_rows} row(s) quarantined" if self.quarantined else ""
+        bad += f", {self.resolved} earlier quarantine row(s) resolved" if self.resolved else ""
         return (
             f"clean {self.start:%Y-%m-%d %H:%M} … {self.end:%Y-%m-%d %H:%M} UTC: {self.raw_rows:,} raw rows, "
             f"{self.checked:,} with values checked; processed {self.new:,} new, {self.changed:,} changed, "
@@ -68,8 +73,8 @@ class CleanResult:
 
 
 def _present(alias: str) -> str:
-    """How many values of a raw row are present (neither NULL, '' nor -9999)."""
-    cols = ", ".join(f"NULLIF(NULLIF(btrim({alias}.{c}), ''), '-9999')" for c in COLUMNS.values())
+    """How many values of a raw row are present (not missing)."""
+    cols = ", ".join(f"CASE WHEN NOT {missing_sql(f'{alias}.{c}')} THEN 1 END" for c in COLUMNS.values())
     return f"num_nonnulls({cols})"
 
 
@@ -87,14 +92,14 @@ def _batch_sql(stations: bool) -> str:
         "EXISTS (SELECT 1 FROM raw_data.inmet_observations a WHERE a.source = 'archive' "
         f"AND a.station_code = r.station_code AND a.observed_at = r.observed_at AND {_has_values('a')})"
     )
-    numbers = ", ".join(f"processed_data.inmet_number(p.{raw}) AS {out}" for out, raw in COLUMNS.items())
+    numbers = ", ".join(f"{number_sql(f'p.{raw}')} AS {out}" for out, raw in COLUMNS.items())
     typed = ", ".join(
         f"CASE WHEN n.{out} < 0 AND n.{out} >= {NIGHT_RADIATION_FLOOR} THEN 0 ELSE n.{out} END AS {out}"
         if out == "global_radiation_kj_m2" else f"n.{out}"
         for out in COLUMNS
     )  # fmt: skip
     unreadable = ", ".join(
-        f"CASE WHEN n.{out} IS NULL AND btrim(p.{raw}) NOT IN ('', '-9999') THEN '{out}=' || p.{raw} END"
+        f"CASE WHEN n.{out} IS NULL AND NOT {missing_sql(f'p.{raw}')} THEN '{out}=' || p.{raw} END"
         for out, raw in COLUMNS.items()
     )
     rules = " OR ".join(f"coalesce({r.violation}, false)" for r in quality.all_rules())
@@ -103,33 +108,56 @@ def _batch_sql(stations: bool) -> str:
         SELECT b.*, ({rules} OR cardinality(b.unreadable) > 0) AS bad
         FROM (
             SELECT p.station_code, p.observed_at, p.source,
-                   n.local::date AS local_date, extract(hour FROM n.local)::smallint AS local_hour,
+                   {LOCAL_DATE.format(at="p.observed_at", zone="p.time_zone")} AS local_date,
+                   {LOCAL_HOUR.format(at="p.observed_at", zone="p.time_zone")} AS local_hour,
                    {typed},
                    CASE WHEN p.present = num_nonnulls({", ".join(f"n.{c}" for c in COLUMNS)}) THEN '{{}}'::text[]
                         ELSE array_remove(ARRAY[{unreadable}], NULL) END AS unreadable
-            FROM (
-                SELECT r.*, c.present FROM {counted} WHERE {window} AND r.source = 'archive'
-                UNION ALL
-                SELECT r.*, c.present FROM {counted} WHERE {window} AND r.source = 'api' AND NOT {archive_has}
+            FROM (  -- with the station's own zone for local time (lumen/stations.py)
+                SELECT r.*, s.time_zone FROM (
+                    SELECT r.*, c.present FROM {counted} WHERE {window} AND r.source = 'archive'
+                    UNION ALL
+                    SELECT r.*, c.present FROM {counted} WHERE {window} AND r.source = 'api' AND NOT {archive_has}
+                ) r JOIN processed_data.stations s ON s.station_code = r.station_code
             ) p
             -- each value is typed once; the text is re-read only in a row where a value did not type
-            CROSS JOIN LATERAL (SELECT {numbers}, p.observed_at AT TIME ZONE '{LOCAL_TZ}' AS local OFFSET 0) n
+            CROSS JOIN LATERAL (SELECT {numbers} OFFSET 0) n
         ) b"""
 
 
-def _quarantine_sql() -> str:
-    """Only the flagged rows are expanded into one quarantine row per broken (rule, column)."""
+def _violations_sql() -> str:
+    """Only the flagged rows are expanded into one row per broken (rule, column)."""
     checks = ",\n".join(f"('{r.name}', '{r.column}', b.{r.column}::text, {r.violation})" for r in quality.all_rules())
     return f"""
-        INSERT INTO processed_data.quarantine (station_code, observed_at, source, rule, column_name, value, run_id)
-        SELECT b.station_code, b.observed_at, b.source, v.rule, v.col, v.val, %(run_id)s
+        CREATE TEMP TABLE {VIOLATIONS} ON COMMIT DROP AS
+        SELECT b.station_code, b.observed_at, b.source, v.rule, v.col AS column_name, v.val AS value
         FROM {BATCH} b CROSS JOIN LATERAL (VALUES {checks}) AS v(rule, col, val, broken)
         WHERE b.bad AND v.broken
         UNION ALL
         SELECT b.station_code, b.observed_at, b.source, '{quality.NOT_A_NUMBER}', split_part(u, '=', 1),
-               substr(u, strpos(u, '=') + 1), %(run_id)s
+               substr(u, strpos(u, '=') + 1)
         FROM {BATCH} b CROSS JOIN LATERAL unnest(b.unreadable) AS u
         WHERE b.bad"""
+
+
+# One quarantine row per (station, hour, rule, column): a re-run updates it (value, run, time) and
+# opens it again if it had been resolved; an open row whose hour is now clean of that (rule,
+# column) is marked resolved by this run — kept, not deleted: the history matters.
+_QUARANTINE = f"""
+    INSERT INTO processed_data.quarantine AS q (station_code, observed_at, source, rule, column_name, value, run_id)
+    SELECT station_code, observed_at, source, rule, column_name, value, %(run_id)s FROM {VIOLATIONS}
+    ON CONFLICT (station_code, observed_at, rule, column_name) DO UPDATE
+       SET (source, value, run_id, quarantined_at, resolved_at, resolved_run_id) =
+           (EXCLUDED.source, EXCLUDED.value, EXCLUDED.run_id, now(), NULL, NULL)
+"""
+_RESOLVE = f"""
+    UPDATE processed_data.quarantine q SET resolved_at = now(), resolved_run_id = %(run_id)s
+      FROM {BATCH} b
+     WHERE (q.station_code, q.observed_at) = (b.station_code, b.observed_at) AND q.resolved_at IS NULL
+       AND NOT EXISTS (SELECT 1 FROM {VIOLATIONS} v
+                       WHERE (v.station_code, v.observed_at, v.rule, v.column_name)
+                             = (q.station_code, q.observed_at, q.rule, q.column_name))
+"""
 
 
 def _upsert_sql() -> str:
@@ -166,22 +194,25 @@ def clean(
     result = CleanResult(run_id, start, end)
     with conn.transaction():
         clean_stations(conn, run_id)
-        result.raw_rows = conn.execute(
-            "SELECT count(*) FROM raw_data.inmet_observations r WHERE r.observed_at >= %(start)s "
-            "AND r.observed_at < %(end)s" + (" AND r.station_code = ANY(%(stations)s)" if stations else ""),
+        result.raw_rows, no_zone = conn.execute(
+            "SELECT count(*), array_agg(DISTINCT r.station_code) FILTER (WHERE s.time_zone IS NULL) "
+            "FROM raw_data.inmet_observations r LEFT JOIN processed_data.stations s USING (station_code) "
+            "WHERE r.observed_at >= %(start)s AND r.observed_at < %(end)s"
+            + (" AND r.station_code = ANY(%(stations)s)" if stations else ""),
             params,
-        ).fetchone()[0]
+        ).fetchone()
+        if no_zone:  # local dates are derived from the station's zone (lumen/stations.py)
+            raise LumenError(
+                f"no time zone for station(s) {', '.join(no_zone[:10])}: no station record with coordinates or "
+                "a state; load the station list (`lumen stations --save`) or the stations' archive files"
+            )
         conn.execute(_batch_sql(bool(stations)), params)
         result.checked, result.bad_rows = conn.execute(
             f"SELECT count(*), count(*) FILTER (WHERE bad) FROM {BATCH}"
         ).fetchone()
-        conn.execute(
-            "DELETE FROM processed_data.quarantine WHERE run_id = %(run_id)s "
-            "AND observed_at >= %(start)s AND observed_at < %(end)s",
-            params,
-        )
-        if result.bad_rows:
-            conn.execute(_quarantine_sql(), params)
+        conn.execute(_violations_sql(), params)
+        conn.execute(_QUARANTINE, params)
+        result.resolved = conn.execute(_RESOLVE, params).rowcount
         result.quarantined = dict(
             conn.execute(
                 "SELECT rule, count(*) FROM processed_data.quarantine WHERE run_id = %(run_id)s "
@@ -214,37 +245,3 @@ def _publish_valid(conn: psycopg.Connection, params: dict, result: CleanResult) 
     )
     result.new, result.changed = conn.execute(_upsert_sql(), params).fetchone()
     result.unchanged = result.checked - result.bad_rows - result.new - result.changed
-
-
-STATIONS_SQL = f"""
-WITH picked AS (
-    SELECT DISTINCT ON (station_code) *
-    FROM raw_data.inmet_stations
-    ORDER BY station_code, (source = 'api') DESC
-)
-INSERT INTO processed_data.stations AS t (station_code, name, uf, latitude, longitude, altitude_m, status,
-                                          station_type, operating_since, source, run_id)
-SELECT station_code, btrim(name), upper(btrim(uf)),
-       processed_data.inmet_number(latitude), processed_data.inmet_number(longitude),
-       processed_data.inmet_number(altitude), status, station_type,
-       CASE WHEN started ~ '^\\d{{4}}-\\d\\d-\\d\\dT' THEN started::timestamptz
-            ELSE (CASE WHEN started ~ '^\\d{{4}}-\\d\\d-\\d\\d$' THEN to_date(started, 'YYYY-MM-DD')
-                       WHEN started ~ '^\\d\\d/\\d\\d/\\d\\d$' THEN to_date(started, 'DD/MM/YY')
-                       WHEN started ~ '^\\d\\d/\\d\\d/\\d{{4}}$' THEN to_date(started, 'DD/MM/YYYY')
-                  END)::timestamp AT TIME ZONE '{LOCAL_TZ}'
-       END,
-       source, %(run_id)s
-FROM picked
-ON CONFLICT (station_code) DO UPDATE
-   SET (name, uf, latitude, longitude, altitude_m, status, station_type, operating_since, source, run_id,
-        processed_at) = (EXCLUDED.name, EXCLUDED.uf, EXCLUDED.latitude, EXCLUDED.longitude, EXCLUDED.altitude_m,
-        EXCLUDED.status, EXCLUDED.station_type, EXCLUDED.operating_since, EXCLUDED.source, EXCLUDED.run_id, now())
- WHERE (t.name, t.uf, t.latitude, t.longitude, t.altitude_m, t.status, t.station_type, t.operating_since, t.source)
-       IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.uf, EXCLUDED.latitude, EXCLUDED.longitude, EXCLUDED.altitude_m,
-       EXCLUDED.status, EXCLUDED.station_type, EXCLUDED.operating_since, EXCLUDED.source)
-"""
-
-
-def clean_stations(conn: psycopg.Connection, run_id: str) -> int:
-    """raw_data.inmet_stations → processed_data.stations (API over archive). Returns rows new or changed."""
-    return conn.execute(STATIONS_SQL, {"run_id": run_id}).rowcount

@@ -85,10 +85,26 @@ def migrate(settings: Settings | None = None, directory: Path = SQL_DIR) -> list
                 except psycopg.Error as exc:
                     raise DatabaseError(f"migration {m.path.name} failed: {str(exc).strip()}") from None
                 ran.append(m)
+            if ran:
+                _derive_station_zones(conn)
             _sync_role_logins(conn, settings)
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_KEY,))
     return ran
+
+
+def _derive_station_zones(conn: psycopg.Connection) -> None:
+    """After an upgrade: each station's time zone (computed in Python, so no SQL file can set it), and
+    the local dates of its rows derived again, by the same function the clean step runs."""
+    has_zones = conn.execute(
+        "SELECT 1 FROM information_schema.columns WHERE table_schema = 'processed_data' "
+        "AND table_name = 'stations' AND column_name = 'time_zone'"
+    ).fetchone()
+    if has_zones:
+        from lumen.stations import clean_stations
+
+        with conn.transaction():
+            clean_stations(conn, "migrate")
 
 
 def _sync_role_logins(conn: psycopg.Connection, settings: Settings) -> None:

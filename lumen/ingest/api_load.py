@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import psycopg
 from psycopg import sql
@@ -21,7 +22,10 @@ from lumen.ingest.batches import (
     reserve_load_ids,
     upsert_station,
 )
-from lumen.inmet.schema import API_KEY_FIELDS, MEASUREMENT_COLUMNS, STATION_CODE
+from lumen.inmet.schema import API_KEY_FIELDS, API_STATION_FIELDS, MEASUREMENT_COLUMNS, STATION_CODE, whole_hour
+
+if TYPE_CHECKING:
+    from lumen.inmet.api import Chunk
 
 API_BATCH_ROWS = 50_000  # API answers are merged together up to this many rows (a year of ~6 stations)
 _OWN_COLUMN = frozenset((*API_KEY_FIELDS, *(c.upper() for c in MEASUREMENT_COLUMNS)))  # the rest goes to `other`
@@ -70,17 +74,38 @@ def load_api_answers(conn: psycopg.Connection, answers: list[tuple[list[dict], s
                 copy.write_row(row)
         label = answers[0][1] if len(answers) == 1 else f"{len(answers)} API answers"
         stats = list(merge(conn, label).values())
+        _station_records(conn, answers, run_id)
     for s in stats:
         s.origin = origins.get(s.station_code, s.origin)
     return stats
 
 
 def _api_hour(day: str, hour: str, origin: str) -> datetime:
+    """DT_MEDICAO + HR_MEDICAO as a UTC hour; anything but a whole hour (00–23, minutes 00) is refused."""
+    h = whole_hour(hour)
     try:
-        hhmm = hour.strip().replace(":", "").replace(" UTC", "").zfill(4)
-        return datetime.strptime(f"{day.strip()[:10]} {hhmm}", "%Y-%m-%d %H%M").replace(tzinfo=UTC)
+        if h is None:
+            raise ValueError
+        return datetime.strptime(day.strip()[:10], "%Y-%m-%d").replace(hour=h, tzinfo=UTC)
     except ValueError:
-        raise IngestError(f"{origin}: unreadable DT_MEDICAO/HR_MEDICAO {day!r} {hour!r}") from None
+        raise IngestError(
+            f"{origin}: DT_MEDICAO/HR_MEDICAO {day!r} {hour!r} is not a whole UTC hour (YYYY-MM-DD and HHMM, "
+            "hours 00-23, minutes 00)"
+        ) from None
+
+
+def check_answer(chunk: Chunk) -> None:
+    """An answer must hold the station and days it was asked for; anything else is refused whole."""
+    for rec in chunk.records:
+        code = str(rec.get("CD_ESTACAO") or "").strip().upper()
+        if code != chunk.station_code:
+            raise IngestError(f"{chunk.origin}: asked for station {chunk.station_code}, the answer holds {code!r}")
+        day = str(rec.get("DT_MEDICAO") or "")[:10]
+        if not chunk.start.isoformat() <= day <= chunk.end.isoformat():
+            raise IngestError(
+                f"{chunk.origin}: asked for {chunk.start} … {chunk.end}, the answer holds {day!r} "
+                f"{rec.get('HR_MEDICAO')!r}"
+            )
 
 
 def _text(value) -> str | None:
@@ -139,6 +164,7 @@ def ingest_api(conn: psycopg.Connection, client, codes: list[str], start: date |
     batch_rows = 0
     for first, group in api_windows(codes, marks, start, last, overlap_hours).items():
         for chunk in client.observations_many(group, first, last):
+            check_answer(chunk)
             mark = None if start else marks.get(chunk.station_code)
             batch.append((after_watermark(chunk.records, mark, overlap_hours), chunk.origin))
             batch_rows += len(batch[-1][0])
@@ -152,3 +178,25 @@ def watermarks(conn: psycopg.Connection, source: str = "api") -> dict[str, datet
     """The last hour raw_data holds per station (hourly runs ask only for what comes after)."""
     rows = conn.execute(f"SELECT station_code, max(observed_at) FROM {OBS} WHERE source = %s GROUP BY 1", (source,))
     return dict(rows.fetchall())
+
+
+def _station_records(conn: psycopg.Connection, answers: list[tuple[list[dict], str]], run_id: str) -> None:
+    """Stations known only from their observations get a station record from the fields every
+    record repeats (name, state, coordinates), so their local time can be derived. Only where
+    raw_data has no record of the station: the station list and archive headers say more."""
+    first: dict[str, tuple[dict, str]] = {}
+    for records, origin in answers:
+        for rec in records:
+            first.setdefault(str(rec.get("CD_ESTACAO")).strip().upper(), (rec, origin))
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO raw_data.inmet_stations (source, station_code, name, uf, latitude, longitude, payload, "
+            "origin, run_id) SELECT 'api', %s, %s, %s, %s, %s, %s, %s, %s WHERE NOT EXISTS "
+            "(SELECT 1 FROM raw_data.inmet_stations WHERE station_code = %s)",
+            [
+                (code, rec.get("DC_NOME"), rec.get("UF"), rec.get("VL_LATITUDE"), rec.get("VL_LONGITUDE"),
+                 json.dumps({k: rec.get(k) for k in ("CD_ESTACAO", *API_STATION_FIELDS)}, ensure_ascii=False),
+                 origin, run_id, code)
+                for code, (rec, origin) in first.items()
+            ],
+        )  # fmt: skip

@@ -10,6 +10,7 @@ File by file, two ways in, chosen per file:
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable
 
@@ -33,6 +34,7 @@ from lumen.ingest.prepared import Job, Prepared, prefetched
 from lumen.ingest.year_load import load_new_year
 from lumen.inmet import archive
 
+log = logging.getLogger("lumen.ingest")
 Progress = Callable[[archive.ArchiveFile, LoadStats], None]
 
 
@@ -48,6 +50,9 @@ def load_archive(
     lock = threading.Lock()  # a new year's parts load (and report) from threads of their own
 
     def report(prepared: Prepared, stats: LoadStats) -> None:
+        if prepared.rows == 0 and not stats.warnings:
+            stats.warnings.append(f"{prepared.origin}: 0 rows: header only")
+            log.warning("%s", stats.warnings[-1])
         with lock:
             if progress is not None and prepared.job.load_id not in counted:  # a retried file counts once
                 counted.add(prepared.job.load_id)

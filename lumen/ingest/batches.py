@@ -6,7 +6,7 @@ import json
 import re
 import secrets
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import psycopg
@@ -35,6 +35,7 @@ class LoadStats:
     new: int = 0
     changed: int = 0
     unchanged: int = 0
+    warnings: list[str] = field(default_factory=list)  # e.g. "…CSV: 0 rows: header only"
 
     @property
     def rows(self) -> int:
@@ -44,6 +45,7 @@ class LoadStats:
         self.new += other.new
         self.changed += other.changed
         self.unchanged += other.unchanged
+        self.warnings += other.warnings
 
 
 def per_station(stats: list[LoadStats]) -> dict[str, LoadStats]:
@@ -64,10 +66,12 @@ def total(stats: list[LoadStats]) -> LoadStats:
 
 def summary_line(stats: list[LoadStats]) -> str:
     t = total(stats)
-    return (
+    line = (
         f"{t.rows:,} rows from {len(per_station(stats))} station(s): "
         f"{t.new:,} new, {t.changed:,} changed, {t.unchanged:,} unchanged"
     )
+    shown = "; ".join(t.warnings[:5]) + (f"; and {len(t.warnings) - 5} more" if len(t.warnings) > 5 else "")
+    return f"{line} (warning: {shown})" if t.warnings else line
 
 
 def new_run_id(now: datetime | None = None) -> str:

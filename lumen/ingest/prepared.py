@@ -55,6 +55,7 @@ def prepare(job: Job) -> Prepared:
         with job.file.opener() as raw:
             stream = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
             header = archive.read_header(stream, job.file.origin)
+            archive.check_identity(job.file, header)
             prefix = b";".join((b"archive", archive.copy_escape(header.station_code, header.encoding),
                                 b"%d" % job.load_id)) + b";"  # fmt: skip
             return Prepared(job, header, list(archive.copy_chunks(stream, header, prefix, job.file.origin)))

@@ -33,11 +33,15 @@ FILE_NAME = re.compile(
     r"(?P<start>\d\d-\d\d-\d{4})_A_(?P<end>\d\d-\d\d-\d{4})\.CSV$",
     re.IGNORECASE,
 )
-# date;hour at the start of each data line, for each era
+MAX_LINE_BYTES = 2048  # INMET's lines are < 500 bytes: a longer one is not INMET's (or has lost its newlines)
+# date;hour at the start of each data line, for each era: whole UTC hours only (00–23, minutes 00)
+_HOUR = rb"(?:[01]\d|2[0-3])"
 _ROW_FORMATS = {
-    "dash": rb"\d{4}-\d\d-\d\d;\d\d:\d\d;",  # ≤2018: 2018-01-01;00:00;
-    "slash": rb"\d{4}/\d\d/\d\d;\d{4} UTC;",  # 2019+: 2019/01/01;0000 UTC;
+    "dash": rb"\d{4}-\d\d-\d\d;" + _HOUR + rb":00;",  # ≤2018: 2018-01-01;00:00;
+    "slash": rb"\d{4}/\d\d/\d\d;" + _HOUR + rb"00 UTC;",  # 2019+: 2019/01/01;0000 UTC;
 }
+# the same shapes with any hour, to tell a bad hour from a line that is no row at all
+_ANY_HOUR = re.compile(rb"^(?:\d{4}-\d\d-\d\d;(\d\d:\d\d);|\d{4}/\d\d/\d\d;(\d{4} UTC);)")
 _ROW_START = {era: re.compile(rb"^" + fmt) for era, fmt in _ROW_FORMATS.items()}
 # a whole chunk of such lines (one match per chunk: 4× faster than searching for a bad line)
 _ROWS = {era: re.compile(rb"(?:" + fmt + rb"[^\n]*\n)*") for era, fmt in _ROW_FORMATS.items()}
@@ -134,7 +138,10 @@ def _zip_opener(path: Path, member: str) -> Callable[[], BinaryIO]:
 
 def read_header(stream: BinaryIO, origin: str) -> Header:
     """Consume and check the 8 metadata lines and the column header line."""
-    raw_lines = [stream.readline() for _ in range(META_LINES + 1)]
+    raw_lines = [stream.readline(MAX_LINE_BYTES + 1) for _ in range(META_LINES + 1)]
+    for lineno, line in enumerate(raw_lines, start=1):
+        if len(line) > MAX_LINE_BYTES:
+            raise ArchiveError(f"{origin}: line {lineno} is longer than {MAX_LINE_BYTES:,} bytes: not an INMET CSV")
     if not raw_lines[-1]:
         raise ArchiveError(f"{origin}: too short for an INMET station CSV (fewer than {META_LINES + 1} lines)")
     try:
@@ -205,9 +212,16 @@ def copy_chunks(stream: BinaryIO, header: Header, prefix: bytes, origin: str) ->
             data = carry + data
             cut = data.rfind(b"\n") + 1
             chunk, carry = data[:cut], data[cut:]
+            if len(carry) > MAX_LINE_BYTES:
+                at = lineno + chunk.count(b"\n") + 1
+                raise ArchiveError(
+                    f"{origin}: line {at} is longer than {MAX_LINE_BYTES:,} bytes "
+                    "(INMET rows are < 500): not an hourly row, or the file lost its line ends"
+                )
             if not chunk:
-                continue  # a line longer than a chunk: read on
+                continue
         elif carry:
+            _check_last_line(carry, header, lineno + 1, origin)
             chunk, carry = carry + b"\n", b""
         else:
             break
@@ -242,15 +256,42 @@ def iso_hour(stamp: str) -> str:
     return f"{day} {hour[:2]}:{hour[2:4]}:00+00"
 
 
+def _check_last_line(line: bytes, header: Header, lineno: int, origin: str) -> None:
+    """A file that ends without a line end: its last line must still be whole."""
+    want = 2 + len(header.columns) + header.trailing_separator
+    got = line.rstrip(b"\r").count(b";") + 1
+    if line.strip() and got < want:
+        raise ArchiveError(
+            f"{origin}: line {lineno} is cut short ({got} of {want} fields, and the file ends there): "
+            "a truncated file? download it again"
+        )
+
+
 def _raise_bad_line(chunk: bytes, era: str | None, first: int, origin: str) -> None:
     for offset, line in enumerate(chunk.split(b"\n")):
         if era is None or not _ROW_START[era].match(line):
             shown = line.decode("latin-1")[:70]
+            if bad := _ANY_HOUR.match(line):
+                hour = (bad.group(1) or bad.group(2)).decode()
+                raise ArchiveError(
+                    f"{origin}: line {first + offset + 1}: hour {hour!r} is not a whole UTC hour "
+                    f"(00-23, minutes 00), found {shown!r}"
+                )
             raise ArchiveError(
                 f"{origin}: line {first + offset + 1}: not an hourly row "
                 f"(expected `YYYY/MM/DD;HHMM UTC;…` or `YYYY-MM-DD;HH:MM;…`), found {shown!r}"
             )
     raise ArchiveError(f"{origin}: unreadable rows after line {first}")  # pragma: no cover
+
+
+def check_identity(file: ArchiveFile, header: Header) -> None:
+    """The station the file name names must be the one its header names."""
+    named = file.code()
+    if named is not None and named != header.station_code:
+        raise ArchiveError(
+            f"{file.origin}: the file name says station {named}, its header (CODIGO (WMO)) says "
+            f"{header.station_code}: nothing of it was loaded"
+        )
 
 
 def read_records(file: ArchiveFile) -> tuple[Header, list[dict[str, str]]]:
@@ -259,6 +300,7 @@ def read_records(file: ArchiveFile) -> tuple[Header, list[dict[str, str]]]:
     with file.opener() as raw:
         stream = io.BufferedReader(raw) if not isinstance(raw, io.BufferedReader) else raw  # type: ignore[arg-type]
         header = read_header(stream, file.origin)
+        check_identity(file, header)
         names = ["station_code", "observed_at", "dt_medicao", "hr_medicao", *header.columns]
         prefix = copy_escape(header.station_code) + b";"
         rows = []

@@ -98,3 +98,44 @@ STATION_CODE = re.compile(r"^[A-Z][0-9]{3}$")
 def split_codes(value: str | None) -> list[str]:
     """`"a807, A652,"` → `["A807", "A652"]` (station codes or states, comma-separated)."""
     return [c.strip().upper() for c in (value or "").split(",") if c.strip()]
+
+
+# ------------------------------------------------------------- missing values ----
+# The one definition of "missing" in INMET's text, used by Python (`is_missing`) and by the SQL
+# the clean step builds (`missing_sql`): null, an empty field, and -9999 as the ≤2018 archive
+# and some re-saved files write it (`-9999`, `-9999,0`, `-9999.0`), spaces around any of them.
+MISSING_TEXTS: tuple[str, ...] = ("", "-9999", "-9999,0", "-9999.0", "-9999,00", "-9999.00")
+# a number as INMET writes it: decimal comma or point, no leading zero needed (`,6`, `-,6`)
+NUMBER = r"^\s*[-+]?([0-9]+([.,][0-9]*)?|[.,][0-9]+)\s*$"
+
+
+def is_missing(value: str | None) -> bool:
+    return value is None or value.strip() in MISSING_TEXTS
+
+
+def missing_sql(expr: str) -> str:
+    """SQL that is TRUE when the text `expr` is missing (same rule as `is_missing`)."""
+    texts = ", ".join("'" + t + "'" for t in MISSING_TEXTS)
+    return f"({expr} IS NULL OR btrim({expr}) IN ({texts}))"
+
+
+def number_sql(expr: str) -> str:
+    """SQL: the text `expr` as double precision; NULL when missing or not a number."""
+    return (
+        f"CASE WHEN {expr} ~ '{NUMBER}' AND NOT {missing_sql(expr)} "
+        f"THEN replace(btrim({expr}), ',', '.')::double precision END"
+    )
+
+
+# ---------------------------------------------------------------------- hours ----
+HOURS = range(24)
+
+
+def whole_hour(text: str) -> int | None:
+    """`0300`, `03:00`, `0300 UTC`, `300` → 3; None unless it is a whole UTC hour (00–23, minutes 00)."""
+    digits = text.strip().upper().removesuffix("UTC").strip().replace(":", "")
+    if not digits.isdigit() or len(digits) > 4:
+        return None
+    digits = digits.zfill(4)
+    hour, minute = int(digits[:2]), int(digits[2:])
+    return hour if hour in HOURS and minute == 0 else None

@@ -48,7 +48,7 @@ def test_a_write_through_the_lab_connections_is_refused(demo_env, tmp_path):
         "%load_ext sql\nfrom lumen.lab import engines\nreader, audit = engines()",
         "%sql reader",
         "%sql INSERT INTO processed_data.quarantine (station_code, observed_at, source, rule, column_name, run_id) "
-        "VALUES ('A807', now(), 'api', 'x', 'y', 'lab')",
+        "VALUES ('Z807', now(), 'api', 'x', 'y', 'lab')",
     )])  # fmt: skip
     with pytest.raises(Exception, match="permission denied for table quarantine"):
         _run(NotebookClient(nb, kernel_name="lumen", resources={"metadata": {"path": str(tmp_path)}}), demo_env)

@@ -37,7 +37,7 @@ def test_backfill_end_to_end(env, migrated_db):
         steps = conn.execute(
             "SELECT run_id, step, status, rows_in, rows_out, notebook_path, git_commit, parameters FROM ops.step_runs ORDER BY id"
         ).fetchall()
-    assert counts[0] == 4 * 7 * 24 and counts[1] == counts[0] - 5 and counts[2] >= 4 * 7  # A621 is silent 5 h
+    assert counts[0] == 4 * 7 * 24 and counts[1] == counts[0] - 5 and counts[2] >= 4 * 7  # Z621 is silent 5 h
     assert [s[1] for s in steps] == ["ingest", "clean", "validate", "publish"]
     assert {s[2] for s in steps} == {"succeeded"} and len({s[0] for s in steps}) == 1
     assert steps[0][0].startswith("backfill-") and steps[1][3] == 672 and steps[1][4] == 667
@@ -70,7 +70,7 @@ def test_bad_row_fails_the_run_and_publishes_nothing(env, migrated_db):
     out = lumen(env, "pipeline", "run", "backfill", "--archive", str(zpath), *WINDOW)
     assert out.returncode == 1
     log = out.stdout + out.stderr
-    assert "station A807 2024-11-02 03:00 UTC rel_humidity_pct=150 (rule: humidity 0..100)" in log
+    assert "station Z807 2024-11-02 03:00 UTC rel_humidity_pct=150 (rule: humidity 0..100)" in log
     assert "lumen: error: pipeline backfill failed (mage run exited 1)" in out.stderr
     with connect("admin", migrated_db) as conn:
         steps = conn.execute("SELECT step, status, error FROM ops.step_runs ORDER BY id").fetchall()

@@ -21,7 +21,7 @@ def published(migrated_db, tmp_path):
     return migrated_db
 
 
-@pytest.mark.parametrize(("station", "day"), [("A807", "2024-11-03"), ("A621", "2024-11-05"), ("A001", "2024-11-09")])
+@pytest.mark.parametrize(("station", "day"), [("Z807", "2024-11-03"), ("Z621", "2024-11-05"), ("Z001", "2024-11-09")])
 def test_daily_summary_matches_a_hand_computation(published, station, day):
     with connect("reader", published) as conn:
         hours = conn.execute(
@@ -55,33 +55,33 @@ def test_daily_summary_matches_a_hand_computation(published, station, day):
 def test_monthly_extremes_latest_map_and_quality(published):
     with connect("reader", published) as conn:
         month = conn.execute(
-            "SELECT days_with_data, precip_total_mm FROM analytics.monthly_station_summary WHERE station_code = 'A652' "
+            "SELECT days_with_data, precip_total_mm FROM analytics.monthly_station_summary WHERE station_code = 'Z652' "
             "ORDER BY month"
         ).fetchall()
         rain = conn.execute(
-            "SELECT sum(precip_total_mm) FROM analytics.daily_station_summary WHERE station_code = 'A652'"
+            "SELECT sum(precip_total_mm) FROM analytics.daily_station_summary WHERE station_code = 'Z652'"
         ).fetchone()[0]
         hottest = conn.execute(
-            "SELECT value, observed_at FROM analytics.station_extremes WHERE station_code = 'A001' "
+            "SELECT value, observed_at FROM analytics.station_extremes WHERE station_code = 'Z001' "
             "AND record = 'highest air temperature'"
         ).fetchone()
         top = conn.execute(
-            "SELECT max(air_temp_c) FROM processed_data.observations WHERE station_code = 'A001'"
+            "SELECT max(air_temp_c) FROM processed_data.observations WHERE station_code = 'Z001'"
         ).fetchone()[0]
         latest = conn.execute(
             "SELECT station_code, observed_at, hours_since_last_data > 0 FROM analytics.latest_readings ORDER BY 1"
         ).fetchall()
         quality = conn.execute(
             "SELECT hours_with_data, completeness_pct FROM analytics.data_quality_daily "
-            "WHERE station_code = 'A621' AND local_date = '2024-11-05'"
+            "WHERE station_code = 'Z621' AND local_date = '2024-11-05'"
         ).fetchone()
     # local days: 2024-10-31 (the first 3 UTC hours) … 2024-11-10
     assert [m[0] for m in month] == [1, 10] and sum(m[1] for m in month) == pytest.approx(rain)
     assert hottest[0] == top
     assert [(c, t.isoformat()) for c, t, _ in latest] == [
-        (c, "2024-11-10T23:00:00+00:00") for c in ("A001", "A621", "A652", "A807")
+        (c, "2024-11-10T23:00:00+00:00") for c in ("Z001", "Z621", "Z652", "Z807")
     ] and all(x[2] for x in latest)
-    assert (quality[0], float(quality[1])) == (19, 79.2)  # A621's 5 silent hours fall on that local day
+    assert (quality[0], float(quality[1])) == (19, 79.2)  # Z621's 5 silent hours fall on that local day
 
 
 SNAPSHOT = {
@@ -100,15 +100,15 @@ def test_a_window_refresh_matches_a_full_refresh(published):
     hours only, and the analytics tables equal a refresh of everything."""
     hottest = "SELECT observed_at, value FROM analytics.station_extremes WHERE station_code = %s AND record = %s"
     with connect("admin", published) as conn:
-        a001_at, a001_top = conn.execute(hottest, ("A001", "highest air temperature")).fetchone()
+        a001_at, a001_top = conn.execute(hottest, ("Z001", "highest air temperature")).fetchone()
         edits = [
-            ("UPDATE processed_data.observations SET air_temp_c = 0 WHERE station_code = 'A001' AND observed_at = %s",
+            ("UPDATE processed_data.observations SET air_temp_c = 0 WHERE station_code = 'Z001' AND observed_at = %s",
              a001_at),  # the standing record lowered: found again from the whole history
-            ("UPDATE processed_data.observations SET precip_mm = 99 WHERE station_code = 'A652' AND observed_at = %s",
+            ("UPDATE processed_data.observations SET precip_mm = 99 WHERE station_code = 'Z652' AND observed_at = %s",
              datetime(2024, 11, 6, 15, tzinfo=UTC)),  # a new wettest hour (and day) against the standing one
-            ("DELETE FROM processed_data.observations WHERE station_code = 'A621' AND observed_at = %s",
+            ("DELETE FROM processed_data.observations WHERE station_code = 'Z621' AND observed_at = %s",
              datetime(2024, 11, 7, 12, tzinfo=UTC)),
-            ("UPDATE processed_data.observations SET air_temp_c = -40 WHERE station_code = 'A807' AND observed_at = %s",
+            ("UPDATE processed_data.observations SET air_temp_c = -40 WHERE station_code = 'Z807' AND observed_at = %s",
              datetime(2024, 11, 8, 6, tzinfo=UTC)),
         ]  # fmt: skip
         for statement, hour in edits:
@@ -127,9 +127,9 @@ def test_a_window_refresh_matches_a_full_refresh(published):
         by_full = _snapshot(conn)
         rows = {r[:2]: r for r in by_full["station_extremes"]}
     assert by_window == by_full
-    assert rows[("A001", "highest air temperature")][3] < a001_top
-    assert rows[("A652", "wettest hour")][3:5] == (99, datetime(2024, 11, 6, 15, tzinfo=UTC))
-    assert rows[("A652", "wettest day")][5].isoformat() == "2024-11-06"
-    assert rows[("A807", "lowest air temperature")][3] == -40
-    a621 = {r[1].isoformat(): r[2] for r in by_full["daily_station_summary"] if r[0] == "A621"}
+    assert rows[("Z001", "highest air temperature")][3] < a001_top
+    assert rows[("Z652", "wettest hour")][3:5] == (99, datetime(2024, 11, 6, 15, tzinfo=UTC))
+    assert rows[("Z652", "wettest day")][5].isoformat() == "2024-11-06"
+    assert rows[("Z807", "lowest air temperature")][3] == -40
+    a621 = {r[1].isoformat(): r[2] for r in by_full["daily_station_summary"] if r[0] == "Z621"}
     assert a621["2024-11-07"] == 23

@@ -67,9 +67,9 @@ def test_same_window_three_times_changes_nothing(migrated_db, tmp_path):
 
 
 def test_a_corrected_file_updates_only_changed_rows(migrated_db, tmp_path):
-    clean = generate(tmp_path / "a", days=3, stations=["A807"])
+    clean = generate(tmp_path / "a", days=3, stations=["Z807"])
     load(migrated_db, clean.archive_zip)
-    fixed = generate(tmp_path / "b", days=3, stations=["A807"], inject=["rh_150"])
+    fixed = generate(tmp_path / "b", days=3, stations=["Z807"], inject=["rh_150"])
     stats = load(migrated_db, fixed.archive_zip)
     assert [(s.new, s.changed, s.unchanged) for s in stats] == [(0, 1, 71)]
     with connect("admin", migrated_db) as conn:
@@ -125,29 +125,29 @@ def test_many_api_answers_merge_in_one_batch_with_their_own_origins(migrated_db)
 
 
 def test_watermark_windows():
-    marks = {"A001": datetime(2024, 5, 10, 2, tzinfo=UTC)}
-    groups = ingest.api_windows(["A001", "A002"], marks, None, date(2024, 5, 10), overlap_hours=3)
-    assert groups == {date(2024, 5, 9): ["A001", "A002"]}
+    marks = {"Z001": datetime(2024, 5, 10, 2, tzinfo=UTC)}
+    groups = ingest.api_windows(["Z001", "A002"], marks, None, date(2024, 5, 10), overlap_hours=3)
+    assert groups == {date(2024, 5, 9): ["Z001", "A002"]}
     recs = [{"DT_MEDICAO": "2024-05-09", "HR_MEDICAO": f"{h:02d}00"} for h in range(20, 24)]
-    assert [r["HR_MEDICAO"] for r in ingest.after_watermark(recs, marks["A001"], 3)] == ["2300"]
+    assert [r["HR_MEDICAO"] for r in ingest.after_watermark(recs, marks["Z001"], 3)] == ["2300"]
 
 
 def test_bad_files_leave_earlier_data_untouched(migrated_db, tmp_path):
-    good = generate(tmp_path / "g", days=2, stations=["A807"])
+    good = generate(tmp_path / "g", days=2, stations=["Z807"])
     load(migrated_db, good.archive_zip)
     with connect("admin", migrated_db) as conn:
         before = conn.execute(CHECKSUM).fetchone()
     src = zipfile.ZipFile(good.archive_zip).read(zipfile.ZipFile(good.archive_zip).namelist()[0]).decode("latin-1")
     lines = src.splitlines()
     cases = {
-        "dupe": ("\n".join([*lines[:12], lines[11], *lines[12:]]), r"the same hour appears more than once: A807 "),
+        "dupe": ("\n".join([*lines[:12], lines[11], *lines[12:]]), r"the same hour appears more than once: Z807 "),
         "badvalue": (
             "\n".join([*lines[:11], lines[11].replace("UTC;", "UTC;1;2;3;", 1), *lines[12:]]),
             r"line \d+: extra data after last expected column",
         ),
     }
     for name, (text, message) in cases.items():
-        path = tmp_path / f"INMET_S_PR_A807_CURITIBA_01-11-2024_A_02-11-2024.{name}.CSV"
+        path = tmp_path / f"INMET_S_PR_Z807_CURITIBA_01-11-2024_A_02-11-2024.{name}.CSV"
         path.write_bytes(text.encode("latin-1"))
         with pytest.raises(ingest.IngestError, match=message):
             load(migrated_db, path)
@@ -160,31 +160,31 @@ def test_bad_files_leave_earlier_data_untouched(migrated_db, tmp_path):
 
 
 def test_a_bad_file_stops_the_load_even_with_the_next_files_read_ahead(migrated_db, tmp_path):
-    sample = generate(tmp_path / "g", days=2, stations=["A001", "A621", "A652", "A807"])
+    sample = generate(tmp_path / "g", days=2, stations=["Z001", "Z621", "Z652", "Z807"])
     folder = tmp_path / "csv"
     folder.mkdir()
     with zipfile.ZipFile(sample.archive_zip) as zf:
         for member in zf.namelist():
             (folder / Path(member).name).write_bytes(zf.read(member))
     files = sorted(folder.iterdir())
-    assert [f.name.split("_")[3] for f in files] == ["A001", "A621", "A652", "A807"]
+    assert [f.name.split("_")[3] for f in files] == ["Z001", "Z621", "Z652", "Z807"]
     lines = files[1].read_bytes().split(b"\n")
     lines[20] = b"2024/11/01;09h00;0;913"
     files[1].write_bytes(b"\n".join(lines))
-    with pytest.raises(ArchiveError, match=r"A621.*line 21: not an hourly row"):
+    with pytest.raises(ArchiveError, match=r"Z621.*line 21: not an hourly row"):
         load(migrated_db, folder)
     with connect("admin", migrated_db) as conn:
         loaded = conn.execute("SELECT DISTINCT station_code FROM raw_data.inmet_observations").fetchall()
-    assert loaded == [("A001",)]  # the files after the bad one were read ahead, never loaded
+    assert loaded == [("Z001",)]  # the files after the bad one were read ahead, never loaded
 
 
 def test_dupes_in_a_new_station_period_are_refused_too(migrated_db, tmp_path):
-    good = generate(tmp_path / "g", days=2, stations=["A001"])
+    good = generate(tmp_path / "g", days=2, stations=["Z001"])
     text = zipfile.ZipFile(good.archive_zip).read(zipfile.ZipFile(good.archive_zip).namelist()[0]).decode("latin-1")
     lines = text.splitlines()
-    path = tmp_path / "INMET_CO_DF_A001_BRASILIA_01-11-2024_A_02-11-2024.CSV"
+    path = tmp_path / "INMET_CO_DF_Z001_BRASILIA_01-11-2024_A_02-11-2024.CSV"
     path.write_bytes("\n".join([*lines, lines[-1]]).encode("latin-1"))
-    with pytest.raises(ingest.IngestError, match=r"A001 2024-11-02 23:00 UTC \(2×\)"):
+    with pytest.raises(ingest.IngestError, match=r"Z001 2024-11-02 23:00 UTC \(2×\)"):
         load(migrated_db, path)
     with connect("admin", migrated_db) as conn:
         assert conn.execute("SELECT count(*) FROM raw_data.inmet_observations").fetchone() == (0,)
@@ -253,18 +253,18 @@ def _every_row_once(settings) -> dict[str, int]:
 def test_killed_mid_file_then_rerun_has_every_row_once(migrated_db, tmp_path):
     """A year raw_data already has loads file by file: SIGKILL while the 2nd file's rows are
     written but not committed; the 1st stays, and a re-run completes the job."""
-    sample = generate(tmp_path / "s", days=7)  # zip order: A807, A621, A001, A652
-    load(migrated_db, sample.archive_zip, stations=["A807"])  # the year is in raw_data now
-    assert _kill_while_blocked(migrated_db, sample.archive_zip, "A621") == {"A807": 168}
-    assert _every_row_once(migrated_db) == {"A807": 168}
+    sample = generate(tmp_path / "s", days=7)  # zip order: Z807, Z621, Z001, Z652
+    load(migrated_db, sample.archive_zip, stations=["Z807"])  # the year is in raw_data now
+    assert _kill_while_blocked(migrated_db, sample.archive_zip, "Z621") == {"Z807": 168}
+    assert _every_row_once(migrated_db) == {"Z807": 168}
     stats = load(migrated_db, sample.archive_zip)
     assert sorted((s.station_code, s.new, s.unchanged) for s in stats) == [
-        ("A001", 168, 0),
-        ("A621", 168, 0),
-        ("A652", 168, 0),
-        ("A807", 0, 168),
+        ("Z001", 168, 0),
+        ("Z621", 168, 0),
+        ("Z652", 168, 0),
+        ("Z807", 0, 168),
     ]
-    assert _every_row_once(migrated_db) == {"A001": 168, "A621": 168, "A652": 168, "A807": 168}
+    assert _every_row_once(migrated_db) == {"Z001": 168, "Z621": 168, "Z652": 168, "Z807": 168}
 
 
 YEAR_TABLES = """
@@ -278,7 +278,7 @@ def test_killed_mid_year_then_rerun_has_every_row_once(migrated_db, tmp_path):
     """A new year loads whole: SIGKILL before it is attached leaves nothing of it in
     raw_data.inmet_observations (its loaded parts lie apart); a re-run drops them and loads it all."""
     sample = generate(tmp_path / "s", days=7)
-    assert _kill_while_blocked(migrated_db, sample.archive_zip, "A621") == {}
+    assert _kill_while_blocked(migrated_db, sample.archive_zip, "Z621") == {}
     assert _every_row_once(migrated_db) == {}
     parts = year_load.PARTS
     with connect("admin", migrated_db) as conn:
@@ -286,12 +286,12 @@ def test_killed_mid_year_then_rerun_has_every_row_once(migrated_db, tmp_path):
     assert left == [(f"loading_inmet_observations_2024_p{i}", False) for i in range(parts)]
     stats = load(migrated_db, sample.archive_zip)
     assert sorted((s.station_code, s.new, s.unchanged) for s in stats) == [
-        ("A001", 168, 0),
-        ("A621", 168, 0),
-        ("A652", 168, 0),
-        ("A807", 168, 0),
+        ("Z001", 168, 0),
+        ("Z621", 168, 0),
+        ("Z652", 168, 0),
+        ("Z807", 168, 0),
     ]
-    assert _every_row_once(migrated_db) == {"A001": 168, "A621": 168, "A652": 168, "A807": 168}
+    assert _every_row_once(migrated_db) == {"Z001": 168, "Z621": 168, "Z652": 168, "Z807": 168}
     with connect("admin", migrated_db) as conn:
         assert conn.execute(YEAR_TABLES).fetchall() == [(f"inmet_observations_2024_p{i}", True) for i in range(parts)]
         loads = conn.execute("SELECT count(*), count(DISTINCT origin) FROM raw_data.loads").fetchone()
@@ -299,7 +299,7 @@ def test_killed_mid_year_then_rerun_has_every_row_once(migrated_db, tmp_path):
 
 
 def test_pipeline_role_is_enough_and_reader_cannot_see_raw(migrated_db, tmp_path):
-    sample = generate(tmp_path / "s", days=1, stations=["A807"])
+    sample = generate(tmp_path / "s", days=1, stations=["Z807"])
     load(migrated_db, sample.archive_zip)
     with connect("reader", migrated_db) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
         conn.execute("SELECT count(*) FROM raw_data.inmet_observations")

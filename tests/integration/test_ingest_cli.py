@@ -32,9 +32,9 @@ def test_sample_then_archive_with_filters(migrated_db, tmp_path):
     zpath = tmp_path / "s" / "archive" / "2024.zip"
     rj = lumen_cli("ingest", "archive", str(zpath), "--uf", "RJ", env=env)
     assert rj.returncode == 0, rj.stderr
-    assert "  A621: 72 new, 0 changed, 0 unchanged" in rj.stdout and "A807" not in rj.stdout
-    again = lumen_cli("ingest", "archive", str(zpath), "--stations", "A621,A807", env=env)
-    assert "A621: 0 new, 0 changed, 72 unchanged" in again.stdout and "A807: 72 new" in again.stdout
+    assert "  Z621: 72 new, 0 changed, 0 unchanged" in rj.stdout and "Z807" not in rj.stdout
+    again = lumen_cli("ingest", "archive", str(zpath), "--stations", "Z621,Z807", env=env)
+    assert "Z621: 0 new, 0 changed, 72 unchanged" in again.stdout and "Z807: 72 new" in again.stdout
     assert "ingested 144 rows from 2 station(s): 72 new, 0 changed, 72 unchanged" in again.stdout
     none = lumen_cli("ingest", "archive", str(zpath), "--stations", "Z999", env=env)
     assert none.returncode != 0 and "no station CSV" in none.stderr
@@ -77,40 +77,40 @@ def test_year_is_downloaded_resumably_and_reused(migrated_db, tmp_path, monkeypa
         second = lumen_cli("ingest", "archive", "2024", env=env)
         assert second.returncode == 0, second.stderr
         assert resumed == [kept]  # asked only for the rest
-        assert "A001: 2,880 new" in second.stdout
+        assert "Z001: 2,880 new" in second.stdout
         third = lumen_cli("ingest", "archive", "2024", env=env)
-        assert "A001: 0 new, 0 changed, 2,880 unchanged" in third.stdout
+        assert "Z001: 0 new, 0 changed, 2,880 unchanged" in third.stdout
         assert served["n"] == 2  # reused from data/cache/
     assert zipfile.is_zipfile(home / "data" / "cache" / "2024.zip")
 
 
 def test_api_ingest_and_station_list(migrated_db, tmp_path):
-    sample = generate(tmp_path / "s", days=2, stations=["A001", "A652"])
+    sample = generate(tmp_path / "s", days=2, stations=["Z001", "Z652"])
     start, end = date(2024, 11, 1), date(2024, 11, 2)
     with FakeServer() as fake:
-        for code in ("A001", "A652"):
+        for code in ("Z001", "Z652"):
             body = sample.api_json[code].read_bytes()
             fake.routes[f"/estacao/{start}/{end}/{code}"] = json_reply(body)
             fake.routes[f"/token/estacao/{start}/{end}/{code}/tok-123"] = json_reply(body)
-        day2 = [r for r in json.loads(sample.api_json["A001"].read_text()) if r["DT_MEDICAO"] == str(end)]
-        fake.routes[f"/estacao/{end}/{end}/A001"] = json_reply(compact(day2))
+        day2 = [r for r in json.loads(sample.api_json["Z001"].read_text()) if r["DT_MEDICAO"] == str(end)]
+        fake.routes[f"/estacao/{end}/{end}/Z001"] = json_reply(compact(day2))
         fake.routes["/estacoes/T"] = json_reply(compact(json.loads(sample.stations_json.read_text())))
         env = cli_env(migrated_db, INMET_API_URL=fake.url)
         st = lumen_cli("stations", "--save", env=env)
         assert st.returncode == 0, st.stderr
-        assert "A652" in st.stdout and "2 station(s)" in st.stdout and "2 new or changed" in st.stdout
-        args = ("ingest", "api", "--stations", "A001,A652", "--start", str(start), "--end", str(end))
+        assert "Z652" in st.stdout and "2 station(s)" in st.stdout and "2 new or changed" in st.stdout
+        args = ("ingest", "api", "--stations", "Z001,Z652", "--start", str(start), "--end", str(end))
         out = lumen_cli(*args, env=env)
         assert out.returncode == 0, out.stderr
         assert "ingested 96 rows from 2 station(s): 96 new, 0 changed, 0 unchanged" in out.stdout
         tok = lumen_cli(*args, env={**env, "INMET_TOKEN": "tok-123"})
         assert tok.returncode == 0 and "96 unchanged" in tok.stdout
         assert "tok-123" not in tok.stdout + tok.stderr
-        assert fake.count(f"/token/estacao/{start}/{end}/A001/tok-123") == 1
+        assert fake.count(f"/token/estacao/{start}/{end}/Z001/tok-123") == 1
         # an hourly run with no --start asks from each station's watermark minus the overlap
-        hourly = lumen_cli("ingest", "api", "--stations", "A001", "--end", str(end), env=env)
+        hourly = lumen_cli("ingest", "api", "--stations", "Z001", "--end", str(end), env=env)
         assert hourly.returncode == 0, hourly.stderr
-        assert fake.requests[-1]["path"] == f"/estacao/{end}/{end}/A001"
+        assert fake.requests[-1]["path"] == f"/estacao/{end}/{end}/Z001"
         assert "ingested 4 rows" in hourly.stdout  # watermark 23:00 minus 3 h: 20:00 … 23:00, unchanged
     with connect("admin", migrated_db) as conn:
         assert conn.execute("SELECT count(*) FROM raw_data.inmet_observations WHERE source = 'api'").fetchone() == (96,)
@@ -120,7 +120,7 @@ def test_api_ingest_and_station_list(migrated_db, tmp_path):
 def test_api_refusal_is_one_clear_line(migrated_db):
     with FakeServer() as fake:
         env = cli_env(migrated_db, INMET_API_URL=fake.url)
-        fake.routes["/estacao/2024-11-01/2024-11-01/A001"] = lambda _h: (403, {}, b"<html>Forbidden</html>")
-        out = lumen_cli("ingest", "api", "--stations", "A001", "--start", "2024-11-01", "--end", "2024-11-01", env=env)
+        fake.routes["/estacao/2024-11-01/2024-11-01/Z001"] = lambda _h: (403, {}, b"<html>Forbidden</html>")
+        out = lumen_cli("ingest", "api", "--stations", "Z001", "--start", "2024-11-01", "--end", "2024-11-01", env=env)
     assert out.returncode == 1
     assert out.stderr.strip().splitlines()[-1].startswith("lumen: error: INMET token missing or refused (HTTP 403")

@@ -18,7 +18,7 @@ def test_bad_row_fails_the_run_with_a_clear_message_then_quarantine_mode(migrate
     assert failed.returncode == 1
     assert "lumen: error: data quality: 1 of 288 row(s) broke a rule (2 problem(s))" in failed.stderr
     assert "1 × humidity 0..100" in failed.stderr and "1 × min <= instant <= max" in failed.stderr
-    assert "station A807 2024-11-02 03:00 UTC rel_humidity_pct=150 (rule: humidity 0..100)" in failed.stderr
+    assert "station Z807 2024-11-02 03:00 UTC rel_humidity_pct=150 (rule: humidity 0..100)" in failed.stderr
     assert "Traceback" not in failed.stderr
     passed = lumen_cli(
         "clean", "--start", "2024-11-01", "--end", "2024-11-03", env={**env, "LUMEN_ON_INVALID": "quarantine"}

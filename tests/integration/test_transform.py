@@ -124,7 +124,7 @@ def sample_db(migrated_db, tmp_path):
 HOUR = utc(2024, 11, 1, 15)
 
 
-def spoil(settings, column: str, text: str, at=HOUR, station="A001"):
+def spoil(settings, column: str, text: str, at=HOUR, station="Z001"):
     with connect("admin", settings) as conn:
         conn.execute(
             f"UPDATE raw_data.inmet_observations SET {column} = %s WHERE station_code = %s AND observed_at = %s",
@@ -148,10 +148,10 @@ def test_each_range_rule_quarantines_and_fails(sample_db, raw_col, text, rule, c
     with pytest.raises(transform.QualityError) as exc:
         clean(sample_db, T0, utc(2024, 11, 3))
     shown = text.replace(",", ".") if rule != quality.NOT_A_NUMBER else text
-    assert f"station A001 2024-11-01 15:00 UTC {column}={shown}" in str(exc.value)
+    assert f"station Z001 2024-11-01 15:00 UTC {column}={shown}" in str(exc.value)
     assert f"(rule: {rule})" in str(exc.value)
     rows = quarantined(sample_db, "run-1")
-    assert ("A001", utc(2024, 11, 1, 15), rule, column) in [r[:4] for r in rows]
+    assert ("Z001", utc(2024, 11, 1, 15), rule, column) in [r[:4] for r in rows]
     with connect("admin", sample_db) as conn:  # fail mode: nothing of the window is published
         assert conn.execute("SELECT count(*) FROM processed_data.observations").fetchone() == (0,)
 
@@ -161,7 +161,7 @@ def test_relational_rules(sample_db):
     with connect("admin", sample_db) as conn:
         conn.execute(
             "UPDATE raw_data.inmet_observations SET tem_ins = '20', pto_ins = '22', tem_max = '19', tem_min = '21', "
-            "ven_vel = '5', ven_raj = '3', umd_min = '90', umd_max = '80' WHERE station_code = 'A652' AND "
+            "ven_vel = '5', ven_raj = '3', umd_min = '90', umd_max = '80' WHERE station_code = 'Z652' AND "
             "observed_at = %s",
             (hour,),
         )
@@ -179,30 +179,30 @@ def test_relational_rules(sample_db):
 
 
 def test_quarantine_mode_lets_valid_rows_through(sample_db):
-    spoil(sample_db, "umd_ins", "150", at=utc(2024, 11, 2, 3), station="A807")
+    spoil(sample_db, "umd_ins", "150", at=utc(2024, 11, 2, 3), station="Z807")
     result = clean(sample_db, T0, utc(2024, 11, 3), mode="quarantine")
     assert result.bad_rows == 1 and result.new == result.checked - 1
     with connect("admin", sample_db) as conn:
         assert conn.execute(
-            "SELECT count(*) FROM processed_data.observations WHERE station_code = 'A807' "
+            "SELECT count(*) FROM processed_data.observations WHERE station_code = 'Z807' "
             "AND observed_at = '2024-11-02 03:00+00'"
         ).fetchone() == (0,)
-        assert conn.execute("SELECT umd_ins FROM raw_data.inmet_observations WHERE station_code = 'A807' "
+        assert conn.execute("SELECT umd_ins FROM raw_data.inmet_observations WHERE station_code = 'Z807' "
                             "AND observed_at = '2024-11-02 03:00+00'").fetchone() == ("150",)  # fmt: skip
     # fixed at the source: the next run publishes it
-    spoil(sample_db, "umd_ins", "95", at=utc(2024, 11, 2, 3), station="A807")
+    spoil(sample_db, "umd_ins", "95", at=utc(2024, 11, 2, 3), station="Z807")
     fixed = clean(sample_db, T0, utc(2024, 11, 3), "run-2", mode="quarantine")
     assert (fixed.new, fixed.bad_rows) == (1, 0)
 
 
 def test_all_missing_hours_stay_raw_only(migrated_db, tmp_path):
-    load_zip(migrated_db, generate(tmp_path, days=7, stations=["A621"]).archive_zip)  # 5 silent hours
+    load_zip(migrated_db, generate(tmp_path, days=7, stations=["Z621"]).archive_zip)  # 5 silent hours
     result = clean(migrated_db, T0, utc(2024, 11, 8))
     assert result.raw_rows == 168 and result.checked == 163 and result.new == 163
 
 
 def test_window_and_station_filter(sample_db):
-    result = clean(sample_db, utc(2024, 11, 1, 3), utc(2024, 11, 1, 6), stations=["A807", "A001"])
+    result = clean(sample_db, utc(2024, 11, 1, 3), utc(2024, 11, 1, 6), stations=["Z807", "Z001"])
     assert (result.raw_rows, result.new) == (6, 6)
     with pytest.raises(Exception, match="ends"):
         clean(sample_db, utc(2024, 11, 2), utc(2024, 11, 1))

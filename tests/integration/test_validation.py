@@ -70,7 +70,7 @@ def test_window_passes_then_fails_on_injected_bad_data(gx_home, clean_sample):
     assert ok.success and ok.batches == ["monthly 2024-11", "stations"] and ok.evaluated > 30
     with connect("admin", clean_sample) as conn:  # bypass lumen's own checks: GX is the second line
         conn.execute("UPDATE processed_data.observations SET rel_humidity_pct = 150 "
-                     "WHERE station_code = 'A807' AND observed_at = '2024-11-02 03:00+00'")  # fmt: skip
+                     "WHERE station_code = 'Z807' AND observed_at = '2024-11-02 03:00+00'")  # fmt: skip
         conn.commit()
     bad = validation.validate(datetime(2024, 11, 2, tzinfo=UTC), datetime(2024, 11, 3, tzinfo=UTC), clean_sample)
     assert not bad.success and bad.batches == ["daily 2024-11-02", "stations"]

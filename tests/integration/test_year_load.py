@@ -55,26 +55,26 @@ def test_the_year_keeps_the_parts_keys_and_indexes(migrated_db, tmp_path):
 
 
 def test_a_year_another_session_is_loading_goes_file_by_file(migrated_db, tmp_path):
-    sample = generate(tmp_path / "s", days=2, stations=["A807", "A621"])
+    sample = generate(tmp_path / "s", days=2, stations=["Z807", "Z621"])
     with connect("admin", migrated_db, autocommit=True) as other:
         other.execute("SELECT pg_advisory_lock(hashtext('lumen raw_data year load'), 2024)")
         stats = load(migrated_db, sample.archive_zip)
         with connect("admin", migrated_db) as conn:
             assert conn.execute(YEAR_KIND).fetchone() == ("r",)
-    assert sorted((s.station_code, s.new) for s in stats) == [("A621", 48), ("A807", 48)]
+    assert sorted((s.station_code, s.new) for s in stats) == [("Z621", 48), ("Z807", 48)]
 
 
 def test_rows_of_another_year_in_a_file_fall_back_to_file_by_file(migrated_db, tmp_path):
     """A file named for 2024 that holds an hour of 2025: the year's parts refuse it (their CHECK),
     the files load one by one, and the stray hour lands in a 2025 partition."""
-    sample = generate(tmp_path / "s", days=1, stations=["A807"])
+    sample = generate(tmp_path / "s", days=1, stations=["Z807"])
     csv = next(iter(list_files(sample.archive_zip)))
     with csv.opener() as f:
         text = f.read()
     path = tmp_path / csv.name
     path.write_bytes(text + b"2025/01/01;0000 UTC;0;;;;;;;;;;;;;;;;;\n")
     stats = load(migrated_db, path)
-    assert [(s.station_code, s.new) for s in stats] == [("A807", 25)]
+    assert [(s.station_code, s.new) for s in stats] == [("Z807", 25)]
     with connect("admin", migrated_db) as conn:
         years = conn.execute(
             "SELECT tableoid::regclass::text, count(*) FROM raw_data.inmet_observations GROUP BY 1 ORDER BY 1"

@@ -24,7 +24,7 @@ def test_same_arguments_same_bytes(tmp_path):
 def test_archive_is_2020_format_and_plausible(tmp_path):
     sample = generate(tmp_path, days=21)
     names = zipfile.ZipFile(sample.archive_zip).namelist()
-    assert names[0] == "2024/INMET_S_PR_A807_CURITIBA_01-11-2024_A_21-11-2024.CSV"
+    assert names[0] == "2024/INMET_S_PR_Z807_CURITIBA (AMOSTRA)_01-11-2024_A_21-11-2024.CSV"
     raw = zipfile.ZipFile(sample.archive_zip).read(names[0])
     raw.decode("latin-1")
     with pytest.raises(UnicodeDecodeError):
@@ -52,19 +52,41 @@ def test_archive_is_2020_format_and_plausible(tmp_path):
 
 
 def test_api_json_shape(tmp_path):
-    sample = generate(tmp_path, days=2, stations=["A621"])
-    records = json.loads(sample.api_json["A621"].read_text())
+    sample = generate(tmp_path, days=2, stations=["Z621"])
+    records = json.loads(sample.api_json["Z621"].read_text())
     assert len(records) == 48 and records[0]["HR_MEDICAO"] == "0000" and records[0]["DT_MEDICAO"] == "2024-11-01"
     assert all(v is None or isinstance(v, str) for rec in records for v in rec.values())
     stations = json.loads(sample.stations_json.read_text())
-    assert stations[0]["CD_ESTACAO"] == "A621" and stations[0]["TP_ESTACAO"] == "Automatica"
+    assert stations[0]["CD_ESTACAO"] == "Z621" and stations[0]["TP_ESTACAO"] == "Automatica"
 
 
 def test_injections(tmp_path):
     sample = generate(tmp_path, days=7, inject=list(INJECTIONS))
     by_code = {read_records(f)[0].station_code: read_records(f)[1] for f in list_files(sample.archive_zip)}
-    assert by_code["A807"][24 + 3]["umd_ins"] == "150"
-    assert by_code["A001"][48 + 18]["tem_ins"] == "99"
-    assert json.loads(sample.api_json["A807"].read_text())[27]["UMD_INS"] == "150"
+    assert by_code["Z807"][24 + 3]["umd_ins"] == "150"
+    assert by_code["Z001"][48 + 18]["tem_ins"] == "99"
+    assert json.loads(sample.api_json["Z807"].read_text())[27]["UMD_INS"] == "150"
     with pytest.raises(ValueError, match="unknown injection"):
         generate(tmp_path, days=1, inject=["nope"])
+
+
+def test_sample_codes_cannot_be_inmet_stations():
+    """The demo must never overwrite real rows: INMET's automatic stations use A, B, F and S codes."""
+    assert all(code.startswith("Z") for code in STATIONS)
+
+
+@pytest.mark.parametrize("year", [2019, 2021, 2023, 2024, 2025])
+def test_a_whole_year_keeps_the_projects_own_rules(year):
+    """The benchmark's year files once held dew points of 35.3 °C, which clean rejects."""
+    from datetime import date
+
+    from lumen.sample import station_hours
+
+    for st in STATIONS.values():
+        for row in station_hours(st, date(year, 1, 1), 365):
+            t, dew = row["TEM_INS"], row["PTO_INS"]
+            if t is None:  # a silent hour
+                continue
+            assert -15 <= t <= 48 and row["TEM_MAX"] <= 48
+            if dew is not None:
+                assert -30 <= dew <= 35 and dew <= t + 0.5 and row["PTO_MAX"] <= 35

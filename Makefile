@@ -78,12 +78,13 @@ SAMPLE_START := 2024-11-01
 SAMPLE_END   := 2024-11-21
 # the sample's own stations (Z codes, unused by INMET): the demo never touches real rows
 SAMPLE_STATIONS := Z807,Z621,Z001,Z652
+SAMPLE_DIR   := $(CURDIR)/data/sample
 
 demo: setup ## the main job: the pipeline (Mage → Papermill steps) on the offline sample, then where to look
 	@$(LUMEN) db up
-	@$(LUMEN) sample --out data/sample --start $(SAMPLE_START) --days 21
-	@$(LUMEN) stations --file data/sample/api/estacoes_T.json --save >/dev/null
-	@$(LUMEN) pipeline run backfill --archive data/sample/archive/2024.zip --start $(SAMPLE_START) --end $(SAMPLE_END) --stations $(SAMPLE_STATIONS)
+	@$(LUMEN) sample --out $(SAMPLE_DIR) --start $(SAMPLE_START) --days 21
+	@$(LUMEN) stations --file $(SAMPLE_DIR)/api/estacoes_T.json --save >/dev/null
+	@$(LUMEN) pipeline run backfill --archive $(SAMPLE_DIR)/archive/2024.zip --start $(SAMPLE_START) --end $(SAMPLE_END) --stations $(SAMPLE_STATIONS)
 	@$(LUMEN) docs >/dev/null
 	@echo "report: $$($(LUMEN) report --stations $(SAMPLE_STATIONS) --start $(SAMPLE_START) --end $(SAMPLE_END) 2>/dev/null | tail -1)"
 	@$(LUMEN) status

@@ -50,7 +50,7 @@ def load_archive(
     lock = threading.Lock()  # a new year's parts load (and report) from threads of their own
 
     def report(prepared: Prepared, stats: LoadStats) -> None:
-        if prepared.rows == 0 and not stats.warnings:
+        if stats.rows == 0 and not stats.warnings:
             stats.warnings.append(f"{prepared.origin}: 0 rows: header only")
             log.warning("%s", stats.warnings[-1])
         with lock:

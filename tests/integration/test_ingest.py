@@ -303,3 +303,57 @@ def test_pipeline_role_is_enough_and_reader_cannot_see_raw(migrated_db, tmp_path
     load(migrated_db, sample.archive_zip)
     with connect("reader", migrated_db) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
         conn.execute("SELECT count(*) FROM raw_data.inmet_observations")
+
+
+class _Client:
+    """Answers with whatever records it was given (as INMET's client hands them over)."""
+
+    def __init__(self, records: dict[str, list[dict]]):
+        self.records = records
+
+    def observations_many(self, codes, start, end):
+        from lumen.inmet.api import Chunk
+
+        for code in codes:
+            yield Chunk(code, start, end, f"https://apitempo.inmet.gov.br/estacao/{start}/{end}/{code}",
+                        self.records[code])  # fmt: skip
+
+
+def _rec(code: str, day: str, hour: str) -> dict:
+    return {"CD_ESTACAO": code, "DT_MEDICAO": day, "HR_MEDICAO": hour, "TEM_INS": "20.5", "UF": "PR",
+            "VL_LATITUDE": "-25.4", "VL_LONGITUDE": "-49.2", "DC_NOME": "X"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("records", "message"),
+    [
+        ([_rec("B009", "2024-05-10", "0100")], r"/B008: asked for station B008, the answer holds 'B009'"),
+        ([_rec("B008", "2024-05-12", "0100")],
+         r"/B008: asked for 2024-05-09 … 2024-05-10, the answer holds '2024-05-12' '0100'"),
+        ([_rec("B008", "2024-05-10", "0330")], r"'2024-05-10' '0330' is not a whole UTC hour"),
+        ([_rec("B008", "2024-05-10", "2500")], r"'2024-05-10' '2500' is not a whole UTC hour"),
+    ],
+)  # fmt: skip
+def test_an_api_answer_of_another_station_or_window_or_hour_is_refused(migrated_db, records, message):
+    with connect("pipeline", migrated_db) as conn:
+        with pytest.raises(ingest.IngestError, match=message):
+            ingest.ingest_api(conn, _Client({"B008": records}), ["B008"], date(2024, 5, 9), date(2024, 5, 10), "r")
+        assert conn.execute("SELECT count(*) FROM raw_data.inmet_observations").fetchone() == (0,)
+
+
+def test_api_stations_known_only_from_observations_get_a_station_record(migrated_db):
+    with connect("pipeline", migrated_db) as conn:
+        ingest.ingest_api(conn, _Client({"B008": [_rec("B008", "2024-05-10", "0100")]}), ["B008"],
+                          date(2024, 5, 10), date(2024, 5, 10), "r")  # fmt: skip
+        conn.commit()
+        st = conn.execute("SELECT source, uf, latitude, payload->>'DC_NOME' FROM raw_data.inmet_stations").fetchall()
+    assert st == [("api", "PR", "-25.4", "X")]
+
+
+def test_a_header_only_file_says_so(migrated_db, tmp_path):
+    good = generate(tmp_path / "g", days=1, stations=["Z807"])
+    text = zipfile.ZipFile(good.archive_zip).read(zipfile.ZipFile(good.archive_zip).namelist()[0])
+    path = tmp_path / "INMET_S_PR_Z807_X_01-11-2024_A_01-11-2024.CSV"
+    path.write_bytes(b"\n".join(text.split(b"\n")[:9]) + b"\n")
+    stats = load(migrated_db, path)
+    assert ingest.summary_line(stats).endswith(f"(warning: {path}: 0 rows: header only)")

@@ -6,6 +6,7 @@ import pytest
 
 from lumen import ingest, quality, transform
 from lumen.db import connect
+from lumen.errors import LumenError
 from lumen.inmet.archive import list_files
 from lumen.sample import generate
 from tests.conftest import samples_dir
@@ -206,3 +207,56 @@ def test_window_and_station_filter(sample_db):
     assert (result.raw_rows, result.new) == (6, 6)
     with pytest.raises(Exception, match="ends"):
         clean(sample_db, utc(2024, 11, 2), utc(2024, 11, 1))
+
+
+def test_quarantine_holds_one_row_per_problem_and_resolves_fixed_hours(sample_db):
+    at = utc(2024, 11, 2, 3)
+    spoil(sample_db, "umd_ins", "150", at=at, station="Z807")
+    for run in ("q1", "q2", "q3"):  # the same window three times
+        clean(sample_db, T0, utc(2024, 11, 3), run, mode="quarantine")
+    with connect("admin", sample_db) as conn:
+        rows = conn.execute(
+            "SELECT rule, column_name, value, run_id, resolved_at FROM processed_data.quarantine"
+        ).fetchall()
+    assert rows == [("humidity 0..100", "rel_humidity_pct", "150", "q3", None)]  # once, from the latest run
+
+    spoil(sample_db, "umd_ins", "95", at=at, station="Z807")  # fixed upstream
+    fixed = clean(sample_db, T0, utc(2024, 11, 3), "q4", mode="quarantine")
+    assert fixed.resolved == 1 and "1 earlier quarantine row(s) resolved" in fixed.line()
+    with connect("admin", sample_db) as conn:
+        kept = conn.execute(
+            "SELECT run_id, resolved_run_id, resolved_at IS NOT NULL FROM processed_data.quarantine"
+        ).fetchall()
+        open_days = conn.execute(
+            "SELECT coalesce(sum(hours_quarantined), 0) FROM analytics.data_quality_daily"
+        ).fetchone()
+    assert kept == [("q3", "q4", True)] and open_days == (0,)  # kept as history, no longer counted
+
+    spoil(sample_db, "umd_ins", "150", at=at, station="Z807")  # broken again: the same row opens again
+    clean(sample_db, T0, utc(2024, 11, 3), "q5", mode="quarantine")
+    with connect("admin", sample_db) as conn:
+        again = conn.execute("SELECT run_id, resolved_at FROM processed_data.quarantine").fetchall()
+    assert again == [("q5", None)]
+
+
+@pytest.mark.parametrize("text", ["", " ", "-9999", "-9999,0", "-9999.0", "-9999,00", " -9999 "])
+def test_every_spelling_of_missing_is_missing_in_sql_too(sample_db, text):
+    """One definition (lumen.inmet.schema): SQL and Python agree, and no spelling is quarantined."""
+    spoil(sample_db, "tem_ins", text)
+    clean(sample_db, T0, utc(2024, 11, 3))
+    with connect("admin", sample_db) as conn:
+        value = conn.execute(
+            "SELECT air_temp_c FROM processed_data.observations WHERE station_code = 'Z001' AND observed_at = %s",
+            (HOUR,),
+        ).fetchone()
+        assert value == (None,)
+        assert conn.execute("SELECT count(*) FROM processed_data.quarantine").fetchone() == (0,)
+
+
+def test_a_station_without_a_zone_is_refused_by_name(sample_db):
+    with connect("admin", sample_db) as conn:
+        conn.execute("UPDATE raw_data.inmet_stations SET latitude = NULL, longitude = NULL, uf = NULL "
+                     "WHERE station_code = 'Z652'")  # fmt: skip
+        conn.commit()
+    with pytest.raises(LumenError, match=r"no time zone for station\(s\) Z652: no station record with coordinates"):
+        clean(sample_db, T0, utc(2024, 11, 3))

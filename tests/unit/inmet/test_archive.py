@@ -178,3 +178,51 @@ def test_a_bad_row_deep_in_a_big_file_is_named_by_its_line(tmp_path):
     path = _write(tmp_path, "\n".join(_HEADER_2018 + rows), "INMET_S_PR_A999_TESTE_01-01-2018_A_31-12-2020.CSV")
     with pytest.raises(ArchiveError, match=r"line 15010: not an hourly row .* found '2019-09-09 12:00;1;2'"):
         read_records(path)
+
+
+def _file_2018(tmp_path: Path, rows: list[str], name: str = "INMET_S_PR_A999_TESTE_01-01-2018_A_31-12-2018.CSV"):
+    return _write(tmp_path, "\n".join(_HEADER_2018 + rows), name)
+
+
+@pytest.mark.parametrize(
+    ("era", "hour"),
+    [("slash", "2500 UTC"), ("slash", "0299 UTC"), ("slash", "0330 UTC"), ("slash", "2400 UTC"),
+     ("dash", "25:00"), ("dash", "03:30"), ("dash", "02:99")],
+)  # fmt: skip
+def test_only_whole_utc_hours_are_accepted(tmp_path, era, hour):
+    """PostgreSQL would read `2500 UTC` as the next day 01:00 and `0330` as 03:30: refused instead."""
+    rows = _rows_2018(10)
+    if era == "slash":
+        rows = [r.replace("2018-01-01;", "2018/01/01;").replace(":00;", "00 UTC;", 1) for r in rows]
+        rows[4] = rows[4].replace("0400 UTC", hour)
+    else:
+        rows[4] = rows[4].replace("04:00", hour)
+    with pytest.raises(ArchiveError, match=rf"line 14: hour '{hour}' is not a whole UTC hour \(00-23, minutes 00\)"):
+        read_records(_file_2018(tmp_path, rows))
+
+
+def test_a_line_without_an_end_is_refused_at_once(tmp_path):
+    """A valid header then megabytes without a newline: refused at its line, without reading it whole."""
+    path = tmp_path / "INMET_S_PR_A999_TESTE_01-01-2018_A_31-12-2018.CSV"
+    path.write_bytes("\n".join(_HEADER_2018).encode("latin-1") + b"\n" + b"2018-01-01;00:00;" + b"9" * (8 << 20))
+    with pytest.raises(ArchiveError, match=r"line 10 is longer than 2,048 bytes"):
+        read_records(one(path))
+    sparse = tmp_path / "INMET_S_PR_A998_TESTE_01-01-2018_A_31-12-2018.CSV"
+    with sparse.open("wb") as f:  # 1 GiB of zeros without a byte on disk: the header line alone is refused
+        f.truncate(1 << 30)
+    with pytest.raises(ArchiveError, match=r"line 1 is longer than 2,048 bytes: not an INMET CSV"):
+        read_records(one(sparse))
+
+
+def test_a_cut_last_line_is_named(tmp_path):
+    rows = _rows_2018(5)
+    rows[-1] = rows[-1][:30]  # the download stopped mid-line
+    with pytest.raises(ArchiveError, match=r"line 14 is cut short \(5 of 20 fields, and the file ends there\)"):
+        read_records(_file_2018(tmp_path, rows))
+    whole = _rows_2018(5)  # a last line that is whole but has no line end is fine
+    assert len(read_records(_file_2018(tmp_path, whole, "INMET_S_PR_A999_B_01-01-2018_A_31-12-2018.CSV"))[1]) == 5
+
+
+def test_a_file_named_for_one_station_holding_another_is_refused(tmp_path):
+    with pytest.raises(ArchiveError, match=r"the file name says station B008, its header \(CODIGO \(WMO\)\) says A999"):
+        read_records(_file_2018(tmp_path, _rows_2018(3), "INMET_S_PR_B008_TESTE_01-01-2018_A_31-12-2018.CSV"))

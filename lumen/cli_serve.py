@@ -24,7 +24,7 @@ def provision_command(
 
 
 def report_command(
-    stations: str = typer.Option("A807,A621,A001,A652", help="Station codes, comma-separated."),
+    stations: str = typer.Option("", help="Station codes, comma-separated (default: all with data then)."),
     start: str = typer.Option(..., help="First local day (YYYY-MM-DD)."),
     end: str = typer.Option(..., help="Last local day (YYYY-MM-DD)."),
     out: Path | None = typer.Option(None, help="Folder for the HTML (default: reports/)."),

@@ -36,6 +36,11 @@ def load(stations: str, start: str, end: str, settings: Settings | None = None) 
     eng = engine("reader", settings or get_settings())
     params = {"codes": codes, "start": start, "end": end}
     with eng.connect() as conn:
+        if not codes:  # every station with data in the window
+            params["codes"] = codes = list(conn.execute(text(
+                "SELECT DISTINCT station_code FROM analytics.daily_station_summary "
+                "WHERE local_date BETWEEN :start AND :end ORDER BY 1"
+            ), params).scalars())  # fmt: skip
         daily = pd.read_sql_query(
             text(
                 "SELECT * FROM analytics.daily_station_summary WHERE station_code = ANY(:codes) "

@@ -32,6 +32,8 @@ def test_committed_trigger_is_hourly_and_stable():
 def test_scheduler_runs_the_hourly_pipeline(home, env, migrated_db, tmp_path):
     triggers = home / "mage_project/pipelines/inmet_hourly/triggers.yaml"
     triggers.write_text(triggers.read_text().replace("'@hourly'", "'* * * * *'"))
+    metadata = home / "mage_project/pipelines/inmet_hourly/metadata.yaml"  # the sample's stations
+    metadata.write_text(metadata.read_text().replace("stations: A001,A621,A652,A807", "stations: Z001,Z621,Z652,Z807"))
     today = datetime.now(UTC).date()
     sample = generate(tmp_path / "s", start=today - timedelta(days=1), days=2)
     records = {code: json.loads(path.read_text()) for code, path in sample.api_json.items()}

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -81,15 +82,21 @@ def project_home(where: Path, mage: bool = False) -> Path:
     return home
 
 
+@contextmanager
+def empty_database(admin_url: str) -> Iterator[Settings]:
+    """Settings for a brand-new empty database on the session's server (dropped afterwards)."""
+    name = f"lumen_t_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    yield make_settings(LUMEN_DATABASE_URL=_with_db(admin_url, name), **TEST_PASSWORDS)
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
 @pytest.fixture()
 def fresh_db(pg_admin_url: str) -> Iterator[Settings]:
-    """Settings for a brand-new empty database (dropped afterwards)."""
-    name = f"lumen_t_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    yield make_settings(LUMEN_DATABASE_URL=_with_db(pg_admin_url, name), **TEST_PASSWORDS)
-    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    with empty_database(pg_admin_url) as settings:
+        yield settings
 
 
 @pytest.fixture()

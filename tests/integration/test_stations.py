@@ -1,19 +1,16 @@
 """Local time in each station's own zone, and a database upgraded from the Sao_Paulo-for-all days."""
 
 import shutil
-import uuid
 from datetime import UTC, date, datetime
 
-import psycopg
 import pytest
-from psycopg import sql
 
 from lumen import ingest, transform
 from lumen.db import connect
 from lumen.db.migrate import discover, migrate
 from lumen.inmet.archive import list_files
 from lumen.sample import Station, archive_csv, station_hours
-from tests.conftest import TEST_PASSWORDS, _with_db, make_settings
+from tests.conftest import empty_database
 
 DAY = date(2016, 1, 14)  # Brazil's 2015/16 summer: the South-East, South and Centre-West kept UTC−2/−3
 STATIONS = [  # code, UF, lat, lon, local hour at 2016-01-15 12:00 UTC
@@ -111,12 +108,8 @@ def snapshot(settings) -> dict:
 @pytest.fixture()
 def old_db(pg_admin_url):
     """A second empty database beside migrated_db (the one an older release made)."""
-    name = f"lumen_old_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    yield make_settings(LUMEN_DATABASE_URL=_with_db(pg_admin_url, name), **TEST_PASSWORDS)
-    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    with empty_database(pg_admin_url) as settings:
+        yield settings
 
 
 def test_an_upgraded_database_ends_identical_to_a_fresh_load(migrated_db, old_db, tmp_path):

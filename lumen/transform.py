@@ -2,8 +2,8 @@
 
 **Merge rule** (API and archive rows of the same station-hour): among the raw rows
 that carry at least one value, the archive's wins — it is INMET's consolidated
-publication — and the API's fills the hours the archive lacks. Stations: the API's
-record wins (it has the status and the full name), the archive's header fills in.
+publication — and the API's fills the hours the archive lacks. Stations, with the time
+zone each row's local date and hour come from: lumen/stations.py.
 
 Values: what `lumen.inmet.schema.is_missing` calls missing (null, '', -9999 in its
 spellings) becomes NULL; decimal commas are read; night radiation
@@ -150,14 +150,25 @@ _QUARANTINE = f"""
        SET (source, value, run_id, quarantined_at, resolved_at, resolved_run_id) =
            (EXCLUDED.source, EXCLUDED.value, EXCLUDED.run_id, now(), NULL, NULL)
 """
-_RESOLVE = f"""
-    UPDATE processed_data.quarantine q SET resolved_at = now(), resolved_run_id = %(run_id)s
-      FROM {BATCH} b
-     WHERE (q.station_code, q.observed_at) = (b.station_code, b.observed_at) AND q.resolved_at IS NULL
-       AND NOT EXISTS (SELECT 1 FROM {VIOLATIONS} v
-                       WHERE (v.station_code, v.observed_at, v.rule, v.column_name)
-                             = (q.station_code, q.observed_at, q.rule, q.column_name))
+_OPEN_IN_WINDOW = """
+    SELECT EXISTS (SELECT 1 FROM processed_data.quarantine
+                   WHERE resolved_at IS NULL AND observed_at >= %(start)s AND observed_at < %(end)s)
 """
+
+
+def _resolve_sql(violations: bool) -> str:
+    """Open rows of the window's re-cleaned hours that this run did not find again (none found: all)."""
+    still = (
+        f"AND NOT EXISTS (SELECT 1 FROM {VIOLATIONS} v WHERE (v.station_code, v.observed_at, v.rule, v.column_name)"
+        " = (q.station_code, q.observed_at, q.rule, q.column_name))"
+        if violations
+        else ""
+    )
+    return f"""
+        UPDATE processed_data.quarantine q SET resolved_at = now(), resolved_run_id = %(run_id)s
+         WHERE q.resolved_at IS NULL AND q.observed_at >= %(start)s AND q.observed_at < %(end)s
+           AND EXISTS (SELECT 1 FROM {BATCH} b WHERE (b.station_code, b.observed_at) = (q.station_code, q.observed_at))
+           {still}"""
 
 
 def _upsert_sql() -> str:
@@ -210,9 +221,11 @@ def clean(
         result.checked, result.bad_rows = conn.execute(
             f"SELECT count(*), count(*) FILTER (WHERE bad) FROM {BATCH}"
         ).fetchone()
-        conn.execute(_violations_sql(), params)
-        conn.execute(_QUARANTINE, params)
-        result.resolved = conn.execute(_RESOLVE, params).rowcount
+        if result.bad_rows:  # expanded only when there is something to expand
+            conn.execute(_violations_sql(), params)
+            conn.execute(_QUARANTINE, params)
+        if conn.execute(_OPEN_IN_WINDOW, params).fetchone()[0]:  # the batch is read again only then
+            result.resolved = conn.execute(_resolve_sql(bool(result.bad_rows)), params).rowcount
         result.quarantined = dict(
             conn.execute(
                 "SELECT rule, count(*) FROM processed_data.quarantine WHERE run_id = %(run_id)s "

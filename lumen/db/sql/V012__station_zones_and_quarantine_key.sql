@@ -33,6 +33,8 @@ ALTER TABLE processed_data.quarantine
     ADD COLUMN resolved_run_id text,
     ADD CONSTRAINT quarantine_one_per_problem UNIQUE (station_code, observed_at, rule, column_name);
 DROP INDEX processed_data.quarantine_key;  -- the unique key above serves the same lookups
+-- the open rows of a window: what a clean checks for (and resolves) on every run
+CREATE INDEX quarantine_open ON processed_data.quarantine (observed_at) WHERE resolved_at IS NULL;
 COMMENT ON TABLE processed_data.quarantine IS
     'Rows that broke a quality rule: one per (station, hour, rule, column), from the latest run that found it; '
     'resolved_at is set when a later clean finds that hour valid (kept as history)';

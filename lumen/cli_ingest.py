@@ -14,7 +14,7 @@ from lumen import ingest
 from lumen.cli_common import console, new_app
 from lumen.config import get_settings
 from lumen.db import connect
-from lumen.inmet.schema import split_codes
+from lumen.inmet.schema import state_codes, station_codes
 
 app = new_app("Load INMET data into raw_data (as received).")
 
@@ -40,7 +40,7 @@ def stations_command(
 
         client = client_from_settings(settings)
         stations, origin = client.stations(kind), f"{settings.inmet_api_url.rstrip('/')}/estacoes/{kind}"
-    ufs = set(split_codes(uf))
+    ufs = set(state_codes(uf))
     shown = [s for s in stations if not ufs or str(s.get("SG_ESTADO", "")).upper() in ufs]
     table = Table("code", "name", "UF", "status", "since")
     for st in sorted(shown, key=lambda s: str(s.get("CD_ESTACAO"))):
@@ -64,7 +64,7 @@ def ingest_api(
 ) -> None:
     """Hourly observations from the INMET API (token form when INMET_TOKEN is set)."""
     settings = get_settings()
-    codes = split_codes(stations)
+    codes = station_codes(stations)
     if not codes:
         raise typer.BadParameter("give at least one station code", param_hint="--stations")
     from lumen.inmet.api import client_from_settings
@@ -91,7 +91,7 @@ def ingest_archive(
         from lumen.inmet.download import fetch_year
 
         path = fetch_year(settings.inmet_archive_url, int(source), settings.root / "data" / "cache")
-    files = list(archive.list_files(path, split_codes(stations), split_codes(uf)))
+    files = list(archive.list_files(path, station_codes(stations), state_codes(uf)))
     if not files:
         raise typer.BadParameter(f"no station CSV in {path} matches", param_hint="SOURCE")
     run_id = ingest.new_run_id()
@@ -111,7 +111,7 @@ def sample_command(
     from lumen.sample import generate
 
     try:
-        files = generate(out, start.date(), days, split_codes(stations) or None, inject)
+        files = generate(out, start.date(), days, station_codes(stations) or None, inject)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     console.print(f"sample: {files.rows:,} station-hours, {files.start} … {files.end}")

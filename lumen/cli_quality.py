@@ -7,7 +7,7 @@ import typer
 from lumen.cli_common import console, err_console
 from lumen.config import get_settings
 from lumen.db import connect
-from lumen.inmet.schema import split_codes
+from lumen.inmet.schema import station_codes
 from lumen.window import parse_window
 
 START = typer.Option(..., help="First day or hour, UTC: 2024-01-01 or 2024-01-01T03:00.")
@@ -24,7 +24,7 @@ def clean_command(
 
     settings = get_settings()
     lo, hi = parse_window(start, end)
-    codes = split_codes(stations) or None
+    codes = station_codes(stations) or None
     with connect("pipeline", settings) as conn:
         result = transform.clean(conn, lo, hi, ingest.new_run_id(), codes, settings.on_invalid)
     console.print(result.line())

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from lumen.config import get_settings
 from lumen.db import connect
-from lumen.inmet.schema import split_codes
+from lumen.inmet.schema import state_codes, station_codes
 from lumen.window import parse_instant, parse_window
 
 
@@ -36,7 +36,7 @@ def ingest(run_id: str, source: str, start: str = "", end: str = "", stations: s
             path = fetch_year(
                 settings.inmet_archive_url, int(archive), settings.root / "data" / "cache", progress=False
             )
-        files = list(reader.list_files(path, split_codes(stations), split_codes(uf)))
+        files = list(reader.list_files(path, station_codes(stations), state_codes(uf)))
         with connect("pipeline", settings) as conn:
             stats = loader.load_archive(conn, files, run_id)
     elif source == "api":
@@ -49,7 +49,7 @@ def ingest(run_id: str, source: str, start: str = "", end: str = "", stations: s
         with connect("pipeline", settings) as conn:
             station_list = client.stations("T")  # open route: keeps names, coordinates and status current
             loader.load_api_stations(conn, station_list, client.base_url + "/estacoes/T", run_id)
-            stats = loader.ingest_api(conn, client, split_codes(stations), lo.date() if lo else None, last, run_id,
+            stats = loader.ingest_api(conn, client, station_codes(stations), lo.date() if lo else None, last, run_id,
                                       overlap_hours)  # fmt: skip
     else:
         raise ValueError(f"source must be 'archive' or 'api', not {source!r}")
@@ -71,7 +71,7 @@ def clean(run_id: str, start: str, end: str, stations: str = "") -> dict:
     lo, hi = parse_window(start, end)
     t0 = time.monotonic()
     with connect("pipeline", settings) as conn:
-        result = transform.clean(conn, lo, hi, run_id, split_codes(stations) or None, settings.on_invalid)
+        result = transform.clean(conn, lo, hi, run_id, station_codes(stations) or None, settings.on_invalid)
     return {
         "rows_in": result.raw_rows,
         "rows_out": result.new + result.changed + result.unchanged,

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from lumen.config import Settings, get_settings
 from lumen.db.engine import engine
 from lumen.errors import LumenError
-from lumen.inmet.schema import split_codes
+from lumen.inmet.schema import station_codes
 
 
 @dataclass
@@ -32,7 +32,7 @@ class ReportData:
 
 
 def load(stations: str, start: str, end: str, settings: Settings | None = None) -> ReportData:
-    codes = split_codes(stations)
+    codes = station_codes(stations)
     eng = engine("reader", settings or get_settings())
     params = {"codes": codes, "start": start, "end": end}
     with eng.connect() as conn:

@@ -24,6 +24,7 @@ from pathlib import Path
 from lumen.config import Settings, get_settings
 from lumen.db import connect
 from lumen.errors import LumenError
+from lumen.inmet.schema import state_codes, station_codes
 from lumen.window import parse_instant
 
 LOCK_STALE_S = 2 * 3600  # a run silent this long is considered dead
@@ -82,6 +83,8 @@ def check_params(step: Step, raw: dict[str, str]) -> dict[str, object]:
     for key in ("start", "end"):
         if typed.get(key):
             parse_instant(str(typed[key]), end=key == "end")  # raises a LumenError naming the value
+    station_codes(str(typed.get("stations") or ""))  # the same: no text that is not a code reaches a URL
+    state_codes(str(typed.get("uf") or ""))
     if step.name == "ingest" and typed.get("source") not in ("api", "archive"):
         raise StepError(f"step ingest: source must be 'api' or 'archive', not {typed.get('source')!r}")
     return typed

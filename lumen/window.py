@@ -25,7 +25,10 @@ def parse_instant(text: str | date | datetime, *, end: bool = False) -> datetime
             parsed = datetime.strptime(value, fmt).replace(tzinfo=UTC)
         except ValueError:
             continue
-        return parsed + timedelta(days=1) if end and fmt == "%Y-%m-%d" else parsed
+        try:
+            return parsed + timedelta(days=1) if end and fmt == "%Y-%m-%d" else parsed
+        except OverflowError:
+            raise LumenError(f"{text!r}: a window must end before 9999-12-31 (give an earlier date)") from None
     raise LumenError(f"{text!r} is not a date (YYYY-MM-DD) or an hour (YYYY-MM-DDTHH:MM), UTC")
 
 

@@ -95,9 +95,30 @@ ARCHIVE_META_PREFIXES = (
 STATION_CODE = re.compile(r"^[A-Z][0-9]{3}$")
 
 
+UF_CODE = re.compile(r"^[A-Z]{2}$")
+
+
 def split_codes(value: str | None) -> list[str]:
     """`"a807, A652,"` → `["A807", "A652"]` (station codes or states, comma-separated)."""
     return [c.strip().upper() for c in (value or "").split(",") if c.strip()]
+
+
+def station_codes(value: str | None) -> list[str]:
+    """`split_codes` of INMET station codes (a letter and three digits); anything else is refused."""
+    return _checked(split_codes(value), STATION_CODE, "an INMET station code (a letter and three digits, e.g. A807)")
+
+
+def state_codes(value: str | None) -> list[str]:
+    """`split_codes` of states (two letters: PR, RJ …); anything else is refused."""
+    return _checked(split_codes(value), UF_CODE, "a state (two letters, e.g. PR)")
+
+
+def _checked(codes: list[str], pattern: re.Pattern[str], what: str) -> list[str]:
+    from lumen.errors import LumenError
+
+    if bad := [c for c in codes if not pattern.match(c)]:
+        raise LumenError(f"{bad[0][:40]!r} is not {what}")
+    return codes
 
 
 # ------------------------------------------------------------- missing values ----

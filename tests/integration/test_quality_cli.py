@@ -46,3 +46,21 @@ def test_validate_and_docs(migrated_db, tmp_path):
     empty = lumen_cli("validate", "--start", "2025-01-01", "--end", "2025-01-01", env=env)
     assert empty.returncode == 1 and "daily 2025-01-01: no rows in processed_data" in empty.stderr
     assert "Traceback" not in empty.stderr
+
+
+def test_text_that_is_not_a_station_code_is_refused_with_one_line(migrated_db):
+    env = {"LUMEN_DATABASE_URL": migrated_db.database_url.get_secret_value()}
+    for args in (["clean", "--start", "2024-11-01", "--end", "2024-11-02"],
+                 ["ingest", "api", "--start", "2024-11-01"],
+                 ["step", "clean", "--param", "start=2024-11-01", "--param", "end=2024-11-02"]):  # fmt: skip
+        flag = (
+            ["--param", "stations=A807'; drop table x"] if args[0] == "step" else ["--stations", "A807'; drop table x"]
+        )
+        out = lumen_cli(*args, *flag, env=env)
+        assert out.returncode == 1 and out.stderr.strip().splitlines() == [
+            'lumen: error: "A807\'; DROP TABLE X" is not an INMET station code (a letter and three digits, e.g. A807)'
+        ], out.stderr
+    out = lumen_cli("clean", "--start", "2024-11-01", "--end", "9999-12-31", env=env)
+    assert out.stderr.strip().splitlines() == [
+        "lumen: error: '9999-12-31': a window must end before 9999-12-31 (give an earlier date)"
+    ]

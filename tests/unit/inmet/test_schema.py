@@ -30,3 +30,15 @@ def test_the_texts_cover_the_spellings():
 )  # fmt: skip
 def test_whole_hours_only(text, hour):
     assert whole_hour(text) == hour
+
+
+def test_only_inmet_codes_pass():
+    from lumen.errors import LumenError
+    from lumen.inmet.schema import state_codes, station_codes
+
+    assert station_codes(" a807, B008 ,") == ["A807", "B008"] and state_codes("pr,RJ") == ["PR", "RJ"]
+    for bad in ("A807'; drop table raw_data.loads; --", "A8071", "807", "A807,../x"):
+        with pytest.raises(LumenError, match=r"is not an INMET station code \(a letter and three digits"):
+            station_codes(bad)
+    with pytest.raises(LumenError, match=r"'PRX' is not a state \(two letters"):
+        state_codes("PR,PRX")

@@ -59,6 +59,7 @@ def ingest(run_id: str, source: str, start: str = "", end: str = "", stations: s
         "rows_out": total.new + total.changed,
         "stations": len(loader.per_station(stats)),
         "summary": loader.summary_line(stats),
+        "warning": "; ".join(total.warnings),
         "seconds": round(time.monotonic() - t0, 2),
     }
 

@@ -157,13 +157,21 @@ def after_watermark(records: list[dict], mark: datetime | None, overlap_hours: i
 def ingest_api(conn: psycopg.Connection, client, codes: list[str], start: date | None, last: date, run_id: str,
                overlap_hours: int = 3) -> list[LoadStats]:  # fmt: skip
     """Hourly records for `codes` up to `last`: from `start` when given (all re-read), else from each
-    station's watermark minus the overlap. One transaction per API_BATCH_ROWS rows of answers."""
+    station's watermark minus the overlap. One transaction per API_BATCH_ROWS rows of answers.
+
+    A station whose answer failed is named in a warning of its own (zero rows: its watermark stays,
+    so the next run asks again); only when every station failed is it an error."""
     marks = watermarks(conn, "api")
     stats: list[LoadStats] = []
+    failed: list[LoadStats] = []
     batch: list[tuple[list[dict], str]] = []
     batch_rows = 0
     for first, group in api_windows(codes, marks, start, last, overlap_hours).items():
         for chunk in client.observations_many(group, first, last):
+            if chunk.error:
+                failed.append(LoadStats(chunk.station_code, chunk.origin, warnings=[f"{chunk.station_code} failed: "
+                                                                                     f"{chunk.error}"]))  # fmt: skip
+                continue
             check_answer(chunk)
             mark = None if start else marks.get(chunk.station_code)
             batch.append((after_watermark(chunk.records, mark, overlap_hours), chunk.origin))
@@ -171,7 +179,10 @@ def ingest_api(conn: psycopg.Connection, client, codes: list[str], start: date |
             if batch_rows >= API_BATCH_ROWS:
                 stats += load_api_answers(conn, batch, run_id)
                 batch, batch_rows = [], 0
-    return stats + load_api_answers(conn, batch, run_id)
+    stats += load_api_answers(conn, batch, run_id)
+    if failed and len({f.station_code for f in failed}) == len(set(codes)):
+        raise IngestError("every station failed: " + "; ".join(w for f in failed[:3] for w in f.warnings))
+    return stats + failed
 
 
 def watermarks(conn: psycopg.Connection, source: str = "api") -> dict[str, datetime]:

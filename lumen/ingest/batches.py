@@ -66,8 +66,9 @@ def total(stats: list[LoadStats]) -> LoadStats:
 
 def summary_line(stats: list[LoadStats]) -> str:
     t = total(stats)
+    answered = [s for s in per_station(stats).values() if s.rows or not s.warnings]  # not a failed station
     line = (
-        f"{t.rows:,} rows from {len(per_station(stats))} station(s): "
+        f"{t.rows:,} rows from {len(answered)} station(s): "
         f"{t.new:,} new, {t.changed:,} changed, {t.unchanged:,} unchanged"
     )
     shown = "; ".join(t.warnings[:5]) + (f"; and {len(t.warnings) - 5} more" if len(t.warnings) > 5 else "")

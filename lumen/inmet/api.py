@@ -52,6 +52,7 @@ class Chunk:
     end: date
     origin: str  # the URL, token hidden
     records: list[dict]
+    error: str | None = None  # why this station's answer could not be had (the others go on)
 
 
 def chunk_ranges(start: date, end: date, max_days: int = MAX_DAYS) -> list[tuple[date, date]]:
@@ -130,14 +131,29 @@ class InmetClient:
         return f"/estacao/{start:%Y-%m-%d}/{end:%Y-%m-%d}/{code}"
 
     def observations(self, code: str, start: date, end: date) -> Iterator[Chunk]:
-        """Hourly records for one station, a chunk (≤ 365 days) at a time."""
-        yield from self.observations_many([code], start, end)
+        """Hourly records for one station, a chunk (≤ 365 days) at a time; a failed answer raises."""
+        for chunk in self.observations_many([code], start, end):
+            if chunk.error:
+                raise InmetApiError(chunk.error)
+            yield chunk
 
     def observations_many(self, codes: Iterable[str], start: date, end: date) -> Iterator[Chunk]:
-        """Hourly records for many stations; at most 4 requests in flight, chunks in order."""
+        """Hourly records for many stations; at most 4 requests in flight, chunks in order.
+
+        A station whose answer fails (after retries) comes back as a Chunk with `error` set and no
+        records, so one station's fault never takes the others down; a refused token (401/403) is
+        every station's fault and raises InmetAuthError."""
         jobs = [(code.strip().upper(), a, b) for code in codes for a, b in chunk_ranges(start, end)]
         with ThreadPoolExecutor(max_workers=self.max_in_flight) as pool:
-            yield from pool.map(lambda job: self._chunk(*job), jobs)
+            yield from pool.map(lambda job: self._chunk_or_error(*job), jobs)
+
+    def _chunk_or_error(self, code: str, start: date, end: date) -> Chunk:
+        try:
+            return self._chunk(code, start, end)
+        except InmetAuthError:
+            raise
+        except InmetApiError as exc:
+            return Chunk(code, start, end, self._shown(self.observation_path(code, start, end)), [], str(exc))
 
     def _chunk(self, code: str, start: date, end: date) -> Chunk:
         path = self.observation_path(code, start, end)

@@ -1,5 +1,6 @@
 """Loading into raw_data against a real PostgreSQL: exact rows, idempotency, crash safety, bad input."""
 
+import json
 import os
 import signal
 import subprocess
@@ -357,3 +358,38 @@ def test_a_header_only_file_says_so(migrated_db, tmp_path):
     path.write_bytes(b"\n".join(text.split(b"\n")[:9]) + b"\n")
     stats = load(migrated_db, path)
     assert ingest.summary_line(stats).endswith(f"(warning: {path}: 0 rows: header only)")
+
+
+def _fake_inmet(fake, failing: set[str]):
+    """INMET's hourly route on a real local HTTP server; stations in `failing` answer 500."""
+
+    def route(handler):
+        code = handler.path.rsplit("/", 1)[-1]
+        if code in failing:
+            return 500, {"Content-Type": "text/html"}, b"<h1>500 Internal Server Error</h1>"
+        day = handler.path.split("/")[2]
+        body = json.dumps([_rec(code, day, f"{h:02d}00") for h in range(3)]).encode()
+        return 200, {"Content-Type": "application/json"}, body
+
+    fake.fallback = route
+
+
+def test_one_failing_station_does_not_lose_the_others(migrated_db):
+    from lumen.inmet.api import InmetClient
+    from tests.fakes.http import FakeServer
+
+    codes = ["B001", "B002", "B003"]
+    with FakeServer() as fake, connect("pipeline", migrated_db) as conn:
+        _fake_inmet(fake, failing={"B002"})
+        client = InmetClient(fake.url, timeout_s=2, backoff_s=0.01)
+        stats = ingest.ingest_api(conn, client, codes, None, date(2024, 5, 10), "r1")
+        conn.commit()
+        line = ingest.summary_line(stats)
+        assert line.startswith("6 rows from 2 station(s): 6 new") and "B002 failed: " in line and "HTTP 500" in line
+        assert set(ingest.watermarks(conn)) == {"B001", "B003"}  # B002's stays unset: the next run asks again
+        _fake_inmet(fake, failing=set())  # INMET recovers
+        again = ingest.ingest_api(conn, client, codes, None, date(2024, 5, 10), "r2")
+        assert {s.station_code: s.new for s in again if s.rows} == {"B002": 3}  # the others: nothing new
+        _fake_inmet(fake, failing=set(codes))  # every station failing is an error
+        with pytest.raises(ingest.IngestError, match=r"every station failed: B00\d failed: .*HTTP 500"):
+            ingest.ingest_api(conn, client, codes, date(2024, 5, 10), date(2024, 5, 10), "r3")

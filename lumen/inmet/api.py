@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -176,7 +177,9 @@ class InmetClient:
     def _get_json(self, path: str) -> list | dict | None:
         shown = self._shown(path)
         try:
-            resp = self.session.get(self.base_url + path, timeout=self.timeout_s)
+            resp = self.session.get(self.base_url + path, timeout=self.timeout_s, stream=True)
+            with resp:
+                body = self._body(resp, shown) if resp.status_code < 300 else b""
         except requests.RequestException as exc:
             if not _timed_out(exc):
                 reason = str(exc).replace(self._token, "***") if self._token else str(exc)
@@ -191,7 +194,6 @@ class InmetClient:
             raise InmetApiError(f"{shown}: HTTP 404, no such route (check INMET_API_URL and the station code)")
         if resp.status_code >= 400:
             raise InmetApiError(f"{shown}: HTTP {resp.status_code} after {self.retries + 1} tries")
-        body = resp.content
         if not body.strip():
             return None
         try:
@@ -199,3 +201,17 @@ class InmetClient:
         except ValueError:
             kind = "an HTML page" if body.lstrip()[:1] == b"<" else "not valid JSON (truncated?)"
             raise InmetApiError(f"{shown}: the answer is {kind}; first bytes: {body[:80]!r}") from None
+
+    def _body(self, resp: requests.Response, shown: str) -> bytes:
+        """The whole body within INMET_TIMEOUT of the answer starting: a server that trickles
+        (a byte every few seconds, each read inside the per-read timeout) is cut off, not waited on."""
+        deadline = time.monotonic() + self.timeout_s
+        parts = []
+        while part := resp.raw.read1(64 << 10, decode_content=True):  # what has arrived (read() waits for all)
+            parts.append(part)
+            if time.monotonic() > deadline:
+                raise InmetApiError(
+                    f"{shown}: the answer did not arrive whole within {self.timeout_s:g} s (the server sends too "
+                    "slowly; raise INMET_TIMEOUT or try later)"
+                )
+        return b"".join(parts)

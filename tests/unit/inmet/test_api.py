@@ -141,3 +141,27 @@ def test_chunk_ranges_edges():
     assert len(chunk_ranges(date(2024, 1, 1), date(2024, 12, 31))) == 2  # 366 days (leap year)
     with pytest.raises(InmetApiError, match="ends"):
         chunk_ranges(date(2024, 2, 1), date(2024, 1, 1))
+
+
+def test_a_trickling_server_is_cut_off_at_the_deadline():
+    """One byte every 0.3 s keeps each read inside a 1 s read timeout; the whole answer must still
+    arrive within INMET_TIMEOUT (it once ran past 90 s with INMET_TIMEOUT=10)."""
+    import time
+
+    def trickle(h):
+        body = compact([{"CD_ESTACAO": "A621"}] * 20)
+        h.send_response(200)
+        h.send_header("Content-Type", "application/json")
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        for i in range(len(body)):
+            h.wfile.write(body[i : i + 1])
+            h.wfile.flush()
+            time.sleep(0.3)
+
+    with FakeServer() as fake:
+        fake.routes["/estacoes/T"] = trickle
+        t0 = time.monotonic()
+        with pytest.raises(InmetApiError, match=r"/estacoes/T: the answer did not arrive whole within 1 s"):
+            client(fake.url, timeout_s=1.0).stations("T")
+        assert time.monotonic() - t0 < 2.5

@@ -44,8 +44,14 @@ def test_validate_and_docs(migrated_db, tmp_path):
         home / "expectations/uncommitted/data_docs/local_site/index.html"
     )
     empty = lumen_cli("validate", "--start", "2025-01-01", "--end", "2025-01-01", env=env)
-    assert empty.returncode == 1 and "daily 2025-01-01: no rows in processed_data" in empty.stderr
+    assert empty.returncode == 1 and "no rows in processed_data between 2025-01-01 00:00 and 2025-01-02 00:00" in (
+        empty.stderr
+    )
     assert "Traceback" not in empty.stderr
+    # a window whose last day has no data yet: that day is reported and skipped, the rest is checked
+    tail = lumen_cli("validate", "--start", "2024-11-02", "--end", "2024-11-03", env=env)
+    assert tail.returncode == 0, tail.stderr
+    assert "over daily 2024-11-02, stations: passed; skipped, no rows yet: daily 2024-11-03" in tail.stdout
 
 
 def test_text_that_is_not_a_station_code_is_refused_with_one_line(migrated_db):

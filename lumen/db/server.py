@@ -8,6 +8,8 @@ until `lumen db down`. As root it runs as the unprivileged `pgserver` user.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import subprocess
 import sys
 import time
@@ -86,8 +88,34 @@ def up(settings: Settings | None = None) -> ServerInfo:
     info = status(settings)
     if info is None:
         raise DatabaseError(f"the embedded PostgreSQL in {data} started but is not ready; see {data / 'log'}")
+    _require_passwords(info)
     _ensure_database(info, settings.database_name)
     return info
+
+
+# Who may connect how (pg_hba.conf). initdb's default trusts every local connection, so a wrong
+# password still logged in as lumen_reader. Only the superuser keeps the socket without a password
+# (the migrations' admin, as under Docker's POSTGRES_HOST_AUTH_METHOD for the owner): the roles
+# need the passwords .env gives them, on the socket as over TCP.
+HBA = """# written by lumen/db/server.py: the roles log in with their passwords (scram-sha-256)
+local   all             postgres                                trust
+local   all             all                                     scram-sha-256
+host    all             all             127.0.0.1/32            scram-sha-256
+host    all             all             ::1/128                 scram-sha-256
+"""
+
+
+def _require_passwords(info: ServerInfo) -> None:
+    hba = info.pgdata / "pg_hba.conf"
+    if hba.read_text() == HBA:
+        return
+    owner = hba.stat()
+    hba.write_text(HBA)
+    with contextlib.suppress(PermissionError):  # not root: the file is ours already
+        os.chown(hba, owner.st_uid, owner.st_gid)  # as root: the server's own user must read it
+    url = f"postgresql://postgres@/postgres?host={info.socket_dir}&port={info.port}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SELECT pg_reload_conf()")
 
 
 def _start(data: str) -> None:

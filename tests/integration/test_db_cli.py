@@ -73,3 +73,21 @@ def test_config_error_is_one_line_and_debug_shows_traceback():
     assert out.stderr.startswith("lumen: error: LUMEN_ON_INVALID:")
     debug = lumen_cli("--debug", "db", "url", env=env)
     assert "Traceback" in debug.stderr and "LUMEN_ON_INVALID" in debug.stderr
+
+
+def test_the_embedded_server_checks_the_roles_passwords(migrated_db):
+    """A wrong password once logged in as lumen_reader over the socket (trust for everyone)."""
+    import os
+    from dataclasses import replace
+
+    from lumen.db.engine import _from_url
+
+    if os.environ.get("LUMEN_TEST_DATABASE_URL"):
+        pytest.skip("an external server: its own pg_hba.conf decides")
+    base = _from_url(migrated_db.database_url.get_secret_value())
+    good = replace(base, user="lumen_reader", password=migrated_db.reader_password.get_secret_value())
+    with psycopg.connect(good.url()) as conn:
+        assert conn.execute("SELECT current_user").fetchone() == ("lumen_reader",)
+    for password in ("wrong-Pass-1", None):
+        with pytest.raises(psycopg.OperationalError, match="password authentication failed|no password supplied"):
+            psycopg.connect(replace(good, password=password).url())

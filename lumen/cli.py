@@ -23,6 +23,7 @@ app.command("clean")(cli_quality.clean_command)
 app.command("validate")(cli_quality.validate_command)
 app.command("docs")(cli_quality.docs_command)
 app.command("step")(cli_step.step_command)
+app.command("unlock")(cli_step.unlock_command)
 app.command("report")(cli_serve.report_command)
 
 

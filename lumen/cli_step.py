@@ -7,6 +7,8 @@ import os
 import typer
 
 from lumen.cli_common import console
+from lumen.config import get_settings
+from lumen.errors import LumenError
 
 
 def step_command(
@@ -28,3 +30,16 @@ def step_command(
     outcome = run_step(name, params, run_id=run_id, last=last, lock_wait_s=wait)
     console.print(f"step {name} ({outcome.run_id}): {outcome.result.get('summary', 'done')}")
     console.print(f"  notebook: {outcome.notebook}")
+
+
+def unlock_command() -> None:
+    """Free the pipeline run lock left by a run that died between steps (a killed step frees it itself)."""
+    from lumen.db import connect
+    from lumen.steps import lock_holder, release_lock
+
+    with connect("pipeline", get_settings(), autocommit=True) as conn:
+        holder, since, running = lock_holder(conn)
+        if running:
+            raise LumenError(f"run {holder} is running a step now: stop it (or let it finish) instead of unlocking")
+        freed = release_lock(conn)
+    console.print(f"run lock: freed (it was held by {freed})" if freed else "run lock: it was free")

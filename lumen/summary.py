@@ -45,6 +45,19 @@ def latest_run(conn) -> list[tuple]:
     ).fetchall()
 
 
+def lock_state(conn) -> str:
+    """Who holds the pipeline run lock, since when, and whether a step of it is running now."""
+    if conn.execute("SELECT to_regclass('ops.run_lock')").fetchone()[0] is None:
+        return "run lock: free"
+    from lumen.steps import lock_holder
+
+    holder, since, running = lock_holder(conn)
+    if holder is None:
+        return "run lock: free"
+    doing = "a step is running" if running else "between steps (`lumen unlock` frees it if that run died)"
+    return f"run lock: held by {holder} since {since:%Y-%m-%d %H:%M:%S} UTC, {doing}"
+
+
 def print_summary(settings: Settings) -> None:
     admin = dbc.admin_conn(settings)
     with dbc.connect("admin", settings) as conn:
@@ -52,6 +65,7 @@ def print_summary(settings: Settings) -> None:
         done = migrations.applied(conn)
         counts = table_counts(conn)
         steps = latest_run(conn)
+        lock = lock_state(conn)
     console.print(f"[bold]LÚMEN[/bold] database {dbc.redact(admin)} (PostgreSQL {version}, {admin.source})")
     console.print(f"migrations applied: {len(done)} of {len(migrations.discover())}")
     table = Table("schema", "relation", "kind", "rows")
@@ -64,6 +78,7 @@ def print_summary(settings: Settings) -> None:
             console.print(f"  {step:<9} {status:<10} {rows if rows is not None else '':>8}  {notebook}")
             if error:
                 console.print(f"            {error.splitlines()[0]}")
+    console.print(lock)
     docs = settings.root / "expectations" / "uncommitted" / "data_docs" / "local_site" / "index.html"
     if docs.exists():
         console.print(f"Data Docs: {docs}")

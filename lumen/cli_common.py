@@ -36,3 +36,18 @@ def run(app: Callable[[], None]) -> None:
     except KeyboardInterrupt:
         print("lumen: interrupted", file=sys.stderr)
         sys.exit(130)
+    except Exception as exc:  # anything else still ends in one line that says what to do
+        if debug_enabled():
+            traceback.print_exc()
+        print(f"lumen: error: {_unexpected(exc)}", file=sys.stderr)
+        sys.exit(1)
+
+
+def _unexpected(exc: Exception) -> str:
+    first = (str(exc).strip().splitlines() or [""])[0][:300]
+    import psycopg
+
+    if isinstance(exc, psycopg.OperationalError):
+        return (f"the database connection failed ({first}): is PostgreSQL running? `lumen db up` starts the "
+                "embedded one; --debug shows the traceback")  # fmt: skip
+    return f"{type(exc).__name__}: {first} (unexpected: run again with --debug for the traceback)"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import typer
 
-from lumen.cli_common import console, new_app
+from lumen.cli_common import console, debug_enabled, new_app
 from lumen.config import get_settings
 from lumen.errors import LumenError
 
@@ -30,10 +32,29 @@ def run_command(
     if pipeline == "backfill" and not archive:
         raise LumenError("pipeline backfill needs --archive (years, a ZIP, a folder or a CSV)")
     variables = {"archive": archive, "start": start, "end": end, "stations": stations, "uf": uf}
-    code = mage.run(pipeline, variables, get_settings())
+    settings = get_settings()
+    began = datetime.now(UTC)
+    code = mage.run(pipeline, variables, settings, traceback=debug_enabled())
     if code != 0:
-        raise LumenError(f"pipeline {pipeline} failed (mage run exited {code}); the failing block's message is above")
+        raise LumenError(f"pipeline {pipeline} failed (mage run exited {code}): " + _failed_step(settings, began))
     console.print(f"pipeline {pipeline}: done")
+
+
+def _failed_step(settings, since: datetime) -> str:
+    """What ops.step_runs says of the step that failed (its own message), not Mage's traceback."""
+    from lumen.db import connect
+
+    with connect("pipeline", settings) as conn:
+        row = conn.execute(
+            "SELECT step, error, notebook_path FROM ops.step_runs WHERE status = 'failed' AND started_at >= %s "
+            "ORDER BY id DESC LIMIT 1",
+            (since,),
+        ).fetchone()
+    if row is None:
+        return "no step failed: a block could not start (run again with --debug for Mage's traceback)"
+    step, error, notebook = row
+    first = (error or "").strip().splitlines()[0] if error else "no message"
+    return f"step {step}: {first} (executed notebook: {notebook})"
 
 
 @app.command("start")

@@ -59,7 +59,13 @@ def runtime_vars(variables: dict[str, object]) -> str:
     return json.dumps(clean)
 
 
-def run(pipeline: str, variables: dict[str, object], settings: Settings | None = None) -> int:
+# Mage prints a failing block's traceback in a rich box (~200 lines, most of them Mage's own
+# frames): shown with --debug only; the step's own message follows the box either way.
+_BOX = ("╭", "│", "╰")
+
+
+def run(pipeline: str, variables: dict[str, object], settings: Settings | None = None,
+        traceback: bool = False) -> int:  # fmt: skip
     """`mage run mage_project <pipeline> --runtime-vars …`, output streamed; returns its exit code."""
     settings = settings or get_settings()
     if pipeline not in PIPELINES:
@@ -67,7 +73,13 @@ def run(pipeline: str, variables: dict[str, object], settings: Settings | None =
     cmd = [mage_bin(settings), "run", str(settings.root / "mage_project"), PIPELINES[pipeline]]
     if variables:
         cmd += ["--runtime-vars", runtime_vars(variables)]
-    return subprocess.run(cmd, cwd=settings.root, env=mage_env(settings)).returncode
+    proc = subprocess.Popen(cmd, cwd=settings.root, env=mage_env(settings), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, errors="replace")  # fmt: skip
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if traceback or not line.lstrip().startswith(_BOX):
+            print(line, end="", flush=True)
+    return proc.wait()
 
 
 def start(settings: Settings | None = None, port: int = 6789) -> int:

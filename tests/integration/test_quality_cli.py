@@ -1,5 +1,7 @@
 """`lumen clean | validate | docs` as a user runs them."""
 
+import os
+
 import pytest
 
 from tests.conftest import lumen_cli, project_home
@@ -70,3 +72,35 @@ def test_text_that_is_not_a_station_code_is_refused_with_one_line(migrated_db):
     assert out.stderr.strip().splitlines() == [
         "lumen: error: '9999-12-31': a window must end before 9999-12-31 (give an earlier date)"
     ]
+
+
+def test_a_database_session_ended_mid_command_is_one_line(migrated_db, tmp_path):
+    """PostgreSQL ends the session while `lumen clean` works: one line that says what to do, no traceback."""
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from lumen.db import connect
+
+    env = {**os.environ, **cli_env(migrated_db)}
+    with connect("admin", migrated_db) as blocker:
+        blocker.execute("LOCK TABLE processed_data.stations IN ACCESS EXCLUSIVE MODE")  # clean waits here
+        proc = subprocess.Popen([str(Path(sys.executable).parent / "lumen"), "clean", "--start", "2024-11-01",
+                                 "--end", "2024-11-02"], env=env, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        deadline = time.monotonic() + 30
+        with connect("admin", migrated_db, autocommit=True) as admin:
+            while not (pid := admin.execute(
+                "SELECT pid FROM pg_stat_activity WHERE usename = 'lumen_pipeline' AND wait_event_type = 'Lock'"
+            ).fetchone()):  # fmt: skip
+                assert time.monotonic() < deadline, "clean never reached the lock"
+                time.sleep(0.1)
+            admin.execute("SELECT pg_terminate_backend(%s)", pid)
+        _, err = proc.communicate(timeout=30)
+        blocker.rollback()
+    assert proc.returncode == 1
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("lumen: error: the database connection failed (")
+    assert lines[0].endswith(
+        "is PostgreSQL running? `lumen db up` starts the embedded one; --debug shows the traceback"
+    )

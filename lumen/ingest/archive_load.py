@@ -60,12 +60,14 @@ def load_archive(
 
     out: list[LoadStats] = []
     for year, group in by_year(jobs).items():
-        stats = load_new_year(conn, year, group, run_id, report) if year is not None else None
+        stats, fallback = load_new_year(conn, year, group, run_id, report) if year is not None else (None, "")
         if stats is None:
             stats = []
             for prepared in prefetched(group):
                 stats.append(_load_prepared(conn, prepared, run_id))
                 report(prepared, stats[-1])
+            if fallback and stats:
+                stats[0].warnings.append(fallback)  # the fast path's failure shows in the summary
         out += stats
     return out
 

@@ -50,14 +50,15 @@ def split(jobs: list[Job], parts: int = PARTS) -> tuple[list[str], list[list[Job
 
 
 def load_new_year(conn: psycopg.Connection, year: int, jobs: list[Job], run_id: str,
-                  report: Callable[[Prepared, LoadStats], None]) -> list[LoadStats] | None:  # fmt: skip
-    """Stats per file, or None when the year already has a partition, another load of the year
-    is running, or this path failed (its parts are dropped then)."""
+                  report: Callable[[Prepared, LoadStats], None]) -> tuple[list[LoadStats] | None, str]:  # fmt: skip
+    """(stats per file, ""), or (None, why) when the files must go one by one: the year already
+    has a partition (why is ""), another load of the year is running, or this path failed (its
+    parts are dropped then; why says so, and the caller shows it as a warning)."""
     with conn.transaction():
         if conn.execute("SELECT to_regclass(%s)", [f"raw_data.inmet_observations_{year}"]).fetchone()[0]:
-            return None  # the year has rows: file by file (no connections opened to learn it)
+            return None, ""  # the year has rows: file by file (no connections opened to learn it)
         if not conn.execute(_LOCK, [year]).fetchone()[0]:
-            return None
+            return None, f"{year}: another load of this year is running, so its files were loaded one by one"
     try:
         bounds, groups = split(jobs)
         stop = threading.Event()
@@ -75,12 +76,13 @@ def load_new_year(conn: psycopg.Connection, year: int, jobs: list[Job], run_id: 
                 upsert_archive_station(conn, prepared.header, prepared.origin, run_id)
             record_loads(conn, [(job.load_id, "archive", job.file.origin, run_id) for job in jobs])
             conn.execute("SELECT raw_data.finish_year_load(%s, %s)", [year, bounds])
-        return [loaded[job.load_id][1] for job in jobs]
+        return [loaded[job.load_id][1] for job in jobs], ""
     except (LumenError, psycopg.Error) as exc:
-        log.info("%s: loading the year's files one by one (%s)", year, str(exc).splitlines()[0])
+        why = f"{year}: the whole-year load failed ({str(exc).splitlines()[0]}), so its files were loaded one by one"
+        log.warning("%s", why)
         with conn.transaction():
             conn.execute("SELECT raw_data.abandon_year_load(%s)", [year])
-        return None
+        return None, why
     finally:
         with conn.transaction():
             conn.execute(_UNLOCK, [year])

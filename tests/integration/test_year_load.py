@@ -62,6 +62,9 @@ def test_a_year_another_session_is_loading_goes_file_by_file(migrated_db, tmp_pa
         with connect("admin", migrated_db) as conn:
             assert conn.execute(YEAR_KIND).fetchone() == ("r",)
     assert sorted((s.station_code, s.new) for s in stats) == [("Z621", 48), ("Z807", 48)]
+    assert "(warning: 2024: another load of this year is running, so its files were loaded one by one)" in (
+        ingest.summary_line(stats)
+    )
 
 
 def test_rows_of_another_year_in_a_file_fall_back_to_file_by_file(migrated_db, tmp_path):
@@ -75,6 +78,7 @@ def test_rows_of_another_year_in_a_file_fall_back_to_file_by_file(migrated_db, t
     path.write_bytes(text + b"2025/01/01;0000 UTC;0;;;;;;;;;;;;;;;;;\n")
     stats = load(migrated_db, path)
     assert [(s.station_code, s.new) for s in stats] == [("Z807", 25)]
+    assert "2024: the whole-year load failed (" in stats[0].warnings[0]  # the fast path's failure is visible
     with connect("admin", migrated_db) as conn:
         years = conn.execute(
             "SELECT tableoid::regclass::text, count(*) FROM raw_data.inmet_observations GROUP BY 1 ORDER BY 1"

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from lumen.db import connect
-from lumen.inmet.download import BLOCK
+from lumen.inmet.download import ATTEMPTS, BLOCK
 from lumen.sample import generate
 from tests.conftest import lumen_cli
 from tests.fakes.http import FakeServer, json_reply
@@ -68,16 +68,10 @@ def test_year_is_downloaded_resumably_and_reused(migrated_db, tmp_path, monkeypa
     with FakeServer() as fake:
         fake.routes["/uploads/dadoshistoricos/2024.zip"] = portal
         env = cli_env(migrated_db, INMET_ARCHIVE_URL=fake.url + "/uploads/dadoshistoricos", LUMEN_HOME=str(home))
-        first = lumen_cli("ingest", "archive", "2024", env=env)
-        assert (
-            first.returncode == 1 and "download interrupted" in first.stderr and "run again to resume" in first.stderr
-        )
-        kept = (home / "data" / "cache" / "2024.zip.part").stat().st_size
-        assert half - BLOCK <= kept <= half
-        second = lumen_cli("ingest", "archive", "2024", env=env)
-        assert second.returncode == 0, second.stderr
-        assert resumed == [kept]  # asked only for the rest
-        assert "Z001: 2,880 new" in second.stdout
+        first = lumen_cli("ingest", "archive", "2024", env=env)  # broken halfway, resumed by the next try
+        assert first.returncode == 0, first.stderr
+        assert resumed and half - BLOCK <= resumed[0] <= half  # asked only for the rest
+        assert "Z001: 2,880 new" in first.stdout
         third = lumen_cli("ingest", "archive", "2024", env=env)
         assert "Z001: 0 new, 0 changed, 2,880 unchanged" in third.stdout
         assert served["n"] == 2  # reused from data/cache/
@@ -124,3 +118,30 @@ def test_api_refusal_is_one_clear_line(migrated_db):
         out = lumen_cli("ingest", "api", "--stations", "Z001", "--start", "2024-11-01", "--end", "2024-11-01", env=env)
     assert out.returncode == 1
     assert out.stderr.strip().splitlines()[-1].startswith("lumen: error: INMET token missing or refused (HTTP 403")
+
+
+def test_a_download_that_keeps_breaking_stops_after_its_tries_and_keeps_the_part(migrated_db, tmp_path):
+    zip_bytes = generate(tmp_path / "s", days=60).archive_zip.read_bytes()
+    served = {"n": 0}
+
+    def broken(handler):
+        served["n"] += 1
+        handler.send_response(200)
+        handler.send_header("Content-Length", str(len(zip_bytes)))
+        handler.end_headers()
+        handler.wfile.write(zip_bytes[: len(zip_bytes) // 2])
+        handler.wfile.flush()
+        handler.close_connection = True
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "pyproject.toml").write_text("")
+    with FakeServer() as fake:
+        fake.routes["/uploads/dadoshistoricos/2024.zip"] = broken
+        env = cli_env(migrated_db, INMET_ARCHIVE_URL=fake.url + "/uploads/dadoshistoricos", LUMEN_HOME=str(home))
+        out = lumen_cli("ingest", "archive", "2024", env=env)
+    assert out.returncode == 1 and served["n"] == ATTEMPTS
+    assert out.stderr.strip().endswith(
+        f"download interrupted (ChunkedEncodingError) after {ATTEMPTS} tries; run again to resume"
+    )
+    assert (home / "data" / "cache" / "2024.zip.part").exists()

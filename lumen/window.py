@@ -7,6 +7,7 @@ INMET hours are UTC, and so are windows.
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, date, datetime, timedelta
 
 from lumen.errors import LumenError
@@ -38,3 +39,21 @@ def parse_window(start: str | date | datetime, end: str | date | datetime) -> tu
     if hi <= lo:
         raise LumenError(f"the window ends ({hi:%Y-%m-%d %H:%M}) before it starts ({lo:%Y-%m-%d %H:%M})")
     return lo, hi
+
+
+HOURLY_WINDOW_HOURS = 3  # each hourly run re-checks the last 3 hours (late INMET data)
+
+
+def run_window(pipeline: str, at: datetime | None = None, start: str = "", end: str = "") -> dict[str, str]:
+    """A pipeline run's id and window: the HOURLY_WINDOW_HOURS before `at` (the run's execution
+    date, not the wall clock, so catch-up runs get their own hours), or `start`/`end` when given."""
+    at = (at or datetime.now(UTC)).astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    if start:
+        parse_instant(start)
+    if end:
+        parse_instant(end, end=True)
+    return {
+        "run_id": f"{pipeline}-{at:%Y%m%dT%H%MZ}-{secrets.token_hex(3)}",
+        "start": start or f"{at - timedelta(hours=HOURLY_WINDOW_HOURS):%Y-%m-%dT%H:%M}",
+        "end": end or f"{at:%Y-%m-%dT%H:%M}",
+    }

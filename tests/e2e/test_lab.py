@@ -45,7 +45,7 @@ def test_notebooks_run_under_nbval(demo_env):
 
 def test_a_write_through_the_lab_connections_is_refused(demo_env, tmp_path):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src) for src in (
-        "%load_ext sql\nfrom lumen.lab import engines\nreader, audit = engines()",
+        "%load_ext sql\nfrom lumen.run.lab import engines\nreader, audit = engines()",
         "%sql reader",
         "%sql INSERT INTO processed_data.quarantine (station_code, observed_at, source, rule, column_name, run_id) "
         "VALUES ('Z807', now(), 'api', 'x', 'y', 'lab')",
@@ -53,7 +53,7 @@ def test_a_write_through_the_lab_connections_is_refused(demo_env, tmp_path):
     with pytest.raises(Exception, match="permission denied for table quarantine"):
         _run(NotebookClient(nb, kernel_name="lumen", resources={"metadata": {"path": str(tmp_path)}}), demo_env)
     nb2 = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src) for src in (
-        "%load_ext sql\nfrom lumen.lab import engines\nreader, audit = engines()",
+        "%load_ext sql\nfrom lumen.run.lab import engines\nreader, audit = engines()",
         "%sql audit",
         "%sql DELETE FROM raw_data.inmet_observations",
     )])  # fmt: skip

@@ -92,6 +92,16 @@ def test_bad_parameters_are_refused_before_a_kernel_starts(env):
     assert out.returncode == 1 and out.stderr.strip() == (
         "lumen: error: step clean: unknown parameter(s) ends; it takes start, end, stations"
     )
+    outcome = Path(env["LUMEN_HOME"]) / "outcome.json"  # what a Mage block reads instead of scraping output
+    out = lumen(env, "step", "clean", "--param", "start=2024-11-01", "--param", "ends=x", "--outcome", str(outcome))
+    assert json.loads(outcome.read_text()) == {
+        "step": "clean", "status": "failed",
+        "error": "step clean: unknown parameter(s) ends; it takes start, end, stations",
+    }  # fmt: skip
+    window = lumen(env, "window", "--pipeline", "hourly", "--at", "2024-11-05T07:42:00+00:00")
+    assert json.loads(window.stdout)["start"] == "2024-11-05T04:00" and json.loads(window.stdout)["end"] == (
+        "2024-11-05T07:00"
+    )
     out = lumen(env, "pipeline", "run", "backfill", "--archive", "x.zip", "--start", "2024-02-30")
     assert out.returncode == 1 and "'2024-02-30' is not a date" in out.stderr
 

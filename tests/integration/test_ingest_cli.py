@@ -114,6 +114,7 @@ def test_api_ingest_and_station_list(migrated_db, tmp_path):
 def test_api_refusal_is_one_clear_line(migrated_db):
     with FakeServer() as fake:
         env = cli_env(migrated_db, INMET_API_URL=fake.url)
+        fake.routes["/estacoes/T"] = json_reply(b"[]")  # open, as INMET's is
         fake.routes["/estacao/2024-11-01/2024-11-01/Z001"] = lambda _h: (403, {}, b"<html>Forbidden</html>")
         out = lumen_cli("ingest", "api", "--stations", "Z001", "--start", "2024-11-01", "--end", "2024-11-01", env=env)
     assert out.returncode == 1

@@ -57,7 +57,7 @@ def test_validate_and_docs(migrated_db, tmp_path):
 
 
 def test_text_that_is_not_a_station_code_is_refused_with_one_line(migrated_db):
-    env = {"LUMEN_DATABASE_URL": migrated_db.database_url.get_secret_value()}
+    env = cli_env(migrated_db)
     for args in (["clean", "--start", "2024-11-01", "--end", "2024-11-02"],
                  ["ingest", "api", "--start", "2024-11-01"],
                  ["step", "clean", "--param", "start=2024-11-01", "--param", "end=2024-11-02"]):  # fmt: skip

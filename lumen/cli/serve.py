@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from lumen.cli_common import console, new_app
+from lumen.cli.common import console, new_app
 from lumen.config import get_settings
 
 metabase_app = new_app("Metabase dashboards as code (metabase/dashboard.yml).")
@@ -30,11 +30,9 @@ def report_command(
     out: Path | None = typer.Option(None, help="Folder for the HTML (default: reports/)."),
 ) -> None:
     """Run the weather report notebook and write it as HTML without code cells."""
-    from lumen import report
-    from lumen.window import parse_window
+    from lumen.run import tasks
 
-    parse_window(start, end)
-    console.print(str(report.run(stations, start, end, get_settings(), out)))
+    console.print(str(tasks.render_report(stations, start, end, get_settings(), out)))
 
 
 lab_app = new_app("JupyterLab on the lumen env (native mode).")
@@ -43,7 +41,7 @@ lab_app = new_app("JupyterLab on the lumen env (native mode).")
 @lab_app.command("start")
 def lab_start(port: int = typer.Option(8888, help="Port on 127.0.0.1.")) -> None:
     """Start JupyterLab in the background, rooted at notebooks/ (token: JUPYTER_TOKEN in .env)."""
-    from lumen import lab
+    from lumen.run import lab
 
     pid = lab.start(get_settings(), port)
     console.print(
@@ -54,6 +52,6 @@ def lab_start(port: int = typer.Option(8888, help="Port on 127.0.0.1.")) -> None
 @lab_app.command("stop")
 def lab_stop() -> None:
     """Stop JupyterLab."""
-    from lumen import lab
+    from lumen.run import lab
 
     console.print("jupyterlab: stopped" if lab.stop(get_settings()) else "jupyterlab: was not running")

@@ -16,10 +16,10 @@ import urllib.request
 
 import sqlalchemy as sa
 
-from lumen import services
 from lumen.config import Settings, get_settings
 from lumen.db.engine import engine
 from lumen.errors import LumenError
+from lumen.run import services
 
 
 def engines(settings: Settings | None = None) -> tuple[sa.Engine, sa.Engine]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from lumen.cli_common import console
+from lumen.cli.common import console
 from lumen.config import Settings
 from lumen.db import engine as dbc
 from lumen.db import migrate as migrations
@@ -49,7 +49,7 @@ def lock_state(conn) -> str:
     """Who holds the pipeline run lock, since when, and whether a step of it is running now."""
     if conn.execute("SELECT to_regclass('ops.run_lock')").fetchone()[0] is None:
         return "run lock: free"
-    from lumen.steps import lock_holder
+    from lumen.run.lock import lock_holder
 
     holder, since, running = lock_holder(conn)
     if holder is None:

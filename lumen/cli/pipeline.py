@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import typer
 
-from lumen.cli_common import console, debug_enabled, new_app
+from lumen.cli.common import console, debug_enabled, new_app
 from lumen.config import get_settings
 from lumen.errors import LumenError
 
@@ -23,7 +23,7 @@ def run_command(
     uf: str | None = typer.Option(None, help="backfill: only these states, comma-separated."),
 ) -> None:
     """One `mage run` of a pipeline (exit code is Mage's: 1 when a block failed)."""
-    from lumen import mage
+    from lumen.run import mage
     from lumen.window import parse_instant
 
     for value, is_end in ((start, False), (end, True)):
@@ -60,7 +60,7 @@ def _failed_step(settings, since: datetime) -> str:
 @app.command("start")
 def start_command(port: int = typer.Option(6789, help="Mage UI port (127.0.0.1).")) -> None:
     """Start Mage (UI with login, and the scheduler that runs inmet_hourly every hour)."""
-    from lumen import mage
+    from lumen.run import mage
 
     pid = mage.start(get_settings(), port)
     console.print(f"mage: running (pid {pid}) at http://127.0.0.1:{port}")
@@ -69,6 +69,6 @@ def start_command(port: int = typer.Option(6789, help="Mage UI port (127.0.0.1).
 @app.command("stop")
 def stop_command() -> None:
     """Stop Mage."""
-    from lumen import mage
+    from lumen.run import mage
 
     console.print("mage: stopped" if mage.stop(get_settings()) else "mage: was not running")

@@ -1,4 +1,5 @@
-"""What each pipeline step does — the functions the step notebooks call.
+"""What each pipeline step does — the one set of functions the `lumen` command, the step
+notebooks (and so the Mage blocks, which run `lumen step`) all call.
 
 Each returns a small dict of figures (`rows_in`, `rows_out`, `summary` …) that the
 notebook shows and hands back to the step runner (`record`), which stores them in
@@ -12,36 +13,44 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from lumen.config import get_settings
+from tqdm import tqdm
+
+from lumen.config import Settings, get_settings
 from lumen.db import connect
+from lumen.errors import LumenError
 from lumen.inmet.schema import state_codes, station_codes
 from lumen.window import parse_instant, parse_window
 
 
 def ingest(run_id: str, source: str, start: str = "", end: str = "", stations: str = "", archive: str = "",
-           uf: str = "", overlap_hours: int = 3) -> dict:  # fmt: skip
-    """Archive (a year, ZIP, folder or CSV) or API (stations, from each watermark) → raw_data."""
+           uf: str = "", overlap_hours: int = 3, progress: bool = False) -> dict:  # fmt: skip
+    """Archive (a year, ZIP, folder or CSV) or API (stations, from each watermark) → raw_data.
+
+    The API path refreshes the station list first (an open route: names, coordinates, status)."""
     from lumen import ingest as loader
 
     settings = get_settings()
     t0 = time.monotonic()
-    stats: list[loader.LoadStats] = []
+    codes = station_codes(stations)
     if source == "archive":
         from lumen.inmet import archive as reader
 
         path = Path(archive)
-        if not path.exists() and archive.isdigit():
+        if not path.exists() and archive.isdigit() and len(archive) == 4:  # a year: INMET's yearly ZIP
             from lumen.inmet.download import fetch_year
 
-            path = fetch_year(
-                settings.inmet_archive_url, int(archive), settings.root / "data" / "cache", progress=False
-            )
-        files = list(reader.list_files(path, station_codes(stations), state_codes(uf)))
-        with connect("pipeline", settings) as conn:
-            stats = loader.load_archive(conn, files, run_id)
+            path = fetch_year(settings.inmet_archive_url, int(archive), settings.root / "data" / "cache",
+                              progress=progress)  # fmt: skip
+        files = list(reader.list_files(path, codes, state_codes(uf)))
+        if not files:
+            raise loader.IngestError(f"no station CSV in {path} matches the stations or states asked for")
+        with connect("pipeline", settings) as conn, tqdm(total=len(files), unit="file", disable=not progress) as bar:
+            stats = loader.load_archive(conn, files, run_id, progress=lambda *_: bar.update(1))
     elif source == "api":
         from lumen.inmet.api import client_from_settings
 
+        if not codes:
+            raise loader.IngestError("give at least one station code (stations=A001,A652)")
         lo = parse_instant(start) if start else None
         hi = parse_instant(end, end=True) if end else None
         last = (hi - timedelta(microseconds=1) if hi else datetime.now(UTC)).date()
@@ -49,8 +58,7 @@ def ingest(run_id: str, source: str, start: str = "", end: str = "", stations: s
         with connect("pipeline", settings) as conn:
             station_list = client.stations("T")  # open route: keeps names, coordinates and status current
             loader.load_api_stations(conn, station_list, client.base_url + "/estacoes/T", run_id)
-            stats = loader.ingest_api(conn, client, station_codes(stations), lo.date() if lo else None, last, run_id,
-                                      overlap_hours)  # fmt: skip
+            stats = loader.ingest_api(conn, client, codes, lo.date() if lo else None, last, run_id, overlap_hours)
     else:
         raise ValueError(f"source must be 'archive' or 'api', not {source!r}")
     total = loader.total(stats)
@@ -58,6 +66,10 @@ def ingest(run_id: str, source: str, start: str = "", end: str = "", stations: s
         "rows_in": total.rows,
         "rows_out": total.new + total.changed,
         "stations": len(loader.per_station(stats)),
+        "per_station": [
+            f"{code}: {st.new:,} new, {st.changed:,} changed, {st.unchanged:,} unchanged"
+            for code, st in sorted(loader.per_station(stats).items())
+        ],  # fmt: skip
         "summary": loader.summary_line(stats),
         "warning": "; ".join(total.warnings),
         "seconds": round(time.monotonic() - t0, 2),
@@ -70,9 +82,10 @@ def clean(run_id: str, start: str, end: str, stations: str = "") -> dict:
 
     settings = get_settings()
     lo, hi = parse_window(start, end)
+    codes = station_codes(stations) or None  # refused before any connection
     t0 = time.monotonic()
     with connect("pipeline", settings) as conn:
-        result = transform.clean(conn, lo, hi, run_id, station_codes(stations) or None, settings.on_invalid)
+        result = transform.clean(conn, lo, hi, run_id, codes, settings.on_invalid)
     return {
         "rows_in": result.raw_rows,
         "rows_out": result.new + result.changed + result.unchanged,
@@ -127,3 +140,39 @@ def record(result_path: str, result: dict) -> None:
     """Hand the step's figures back to the runner (`lumen step`)."""
     if result_path:
         Path(result_path).write_text(json.dumps(result, default=str))
+
+
+def render_report(stations: str, start: str, end: str, settings: Settings | None = None,
+                  out_dir: Path | None = None) -> Path:  # fmt: skip
+    """Execute the report notebook and write HTML without code cells; returns the HTML path."""
+    import nbformat
+    import papermill
+    from nbconvert import HTMLExporter
+    from papermill.exceptions import PapermillExecutionError
+
+    from lumen.run.steps import kernel_name
+
+    parse_window(start, end)
+    settings = settings or get_settings()
+    root = settings.root
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    executed = root / "runs" / "reports" / f"weather_report_{stamp}.ipynb"
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        papermill.execute_notebook(
+            str(root / "notebooks" / "reports" / "weather_report.ipynb"),
+            str(executed),
+            parameters={"stations": stations, "start": start, "end": end},
+            kernel_name=kernel_name(),
+            cwd=str(root),
+            progress_bar=False,
+        )
+    except PapermillExecutionError as exc:
+        raise LumenError(f"the report failed: {exc.evalue} (executed notebook: {executed})") from None
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    html, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
+    out_dir = out_dir or root / "reports"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / f"weather_report_{start}_{end}.html"
+    target.write_text(html, encoding="utf-8")
+    return target

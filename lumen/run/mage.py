@@ -15,9 +15,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from lumen import services
 from lumen.config import Settings, get_settings
 from lumen.errors import LumenError
+from lumen.run import services
 
 PIPELINES = {"hourly": "inmet_hourly", "backfill": "inmet_backfill"}
 

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import typer
 from rich.table import Table
-from tqdm import tqdm
 
 from lumen import ingest
-from lumen.cli_common import console, new_app
+from lumen.cli.common import console, new_app
 from lumen.config import get_settings
 from lumen.db import connect
 from lumen.inmet.schema import state_codes, station_codes
@@ -19,10 +18,10 @@ from lumen.inmet.schema import state_codes, station_codes
 app = new_app("Load INMET data into raw_data (as received).")
 
 
-def _report(stats: list[ingest.LoadStats]) -> None:
-    for code, st in sorted(ingest.per_station(stats).items()):
-        console.print(f"  {code}: {st.new:,} new, {st.changed:,} changed, {st.unchanged:,} unchanged")
-    console.print(f"ingested {ingest.summary_line(stats)}")
+def _show(result: dict) -> None:
+    for line in result["per_station"]:
+        console.print(f"  {line}")
+    console.print(f"ingested {result['summary']}")
 
 
 def stations_command(
@@ -58,22 +57,16 @@ def stations_command(
 @app.command("api")
 def ingest_api(
     stations: str = typer.Option(..., help="Station codes, comma-separated: A001,A652."),
-    start: datetime | None = typer.Option(None, formats=["%Y-%m-%d"], help="First day (UTC). Default: watermark."),
-    end: datetime | None = typer.Option(None, formats=["%Y-%m-%d"], help="Last day (UTC). Default: today."),
+    start: str = typer.Option("", help="First day (UTC), YYYY-MM-DD. Default: each station's watermark."),
+    end: str = typer.Option("", help="Last day (UTC, included). Default: today."),
     overlap_hours: int = typer.Option(3, help="Re-read this many hours before each watermark (late data)."),
 ) -> None:
-    """Hourly observations from the INMET API (token form when INMET_TOKEN is set)."""
-    settings = get_settings()
-    codes = station_codes(stations)
-    if not codes:
-        raise typer.BadParameter("give at least one station code", param_hint="--stations")
-    from lumen.inmet.api import client_from_settings
+    """Hourly observations from the INMET API (token form when INMET_TOKEN is set); refreshes the station list."""
+    from lumen import ingest
+    from lumen.run import tasks
 
-    last = (end or datetime.now(UTC)).date()
-    with connect("pipeline", settings) as conn:
-        stats = ingest.ingest_api(conn, client_from_settings(settings), codes, start.date() if start else None, last,
-                                  ingest.new_run_id(), overlap_hours)  # fmt: skip
-    _report(stats)
+    _show(tasks.ingest(ingest.new_run_id(), "api", start=start, end=end, stations=stations,
+                       overlap_hours=overlap_hours))  # fmt: skip
 
 
 @app.command("archive")
@@ -83,21 +76,11 @@ def ingest_archive(
     uf: str | None = typer.Option(None, help="Only these states, comma-separated (PR,RJ)."),
 ) -> None:
     """A yearly historical archive (or station CSVs) into raw_data."""
-    from lumen.inmet import archive
+    from lumen import ingest
+    from lumen.run import tasks
 
-    settings = get_settings()
-    path = Path(source)
-    if not path.exists() and source.isdigit() and len(source) == 4:
-        from lumen.inmet.download import fetch_year
-
-        path = fetch_year(settings.inmet_archive_url, int(source), settings.root / "data" / "cache")
-    files = list(archive.list_files(path, station_codes(stations), state_codes(uf)))
-    if not files:
-        raise typer.BadParameter(f"no station CSV in {path} matches", param_hint="SOURCE")
-    run_id = ingest.new_run_id()
-    with connect("pipeline", settings) as conn, tqdm(total=len(files), unit="file", disable=None) as bar:
-        stats = ingest.load_archive(conn, files, run_id, progress=lambda *_: bar.update(1))
-    _report(stats)
+    _show(tasks.ingest(ingest.new_run_id(), "archive", archive=source, stations=stations or "", uf=uf or "",
+                       progress=True))  # fmt: skip
 
 
 def sample_command(

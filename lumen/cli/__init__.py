@@ -7,8 +7,13 @@ import os
 
 import typer
 
-from lumen import cli_db, cli_ingest, cli_pipeline, cli_quality, cli_serve, cli_step
-from lumen.cli_common import console, new_app, run
+from lumen.cli import db as cli_db
+from lumen.cli import ingest as cli_ingest
+from lumen.cli import pipeline as cli_pipeline
+from lumen.cli import quality as cli_quality
+from lumen.cli import serve as cli_serve
+from lumen.cli import step as cli_step
+from lumen.cli.common import console, new_app, run
 from lumen.config import get_settings, project_root
 
 app = new_app("LÚMEN: INMET weather data → PostgreSQL → checks → dashboards.")
@@ -24,6 +29,7 @@ app.command("validate")(cli_quality.validate_command)
 app.command("docs")(cli_quality.docs_command)
 app.command("step")(cli_step.step_command)
 app.command("unlock")(cli_step.unlock_command)
+app.command("window", hidden=True)(cli_step.window_command)
 app.command("report")(cli_serve.report_command)
 
 
@@ -46,7 +52,7 @@ def env_init() -> None:
 @app.command()
 def status() -> None:
     """A summary of the stack: database, schemas and row counts."""
-    from lumen.summary import print_summary
+    from lumen.cli.status import print_summary
 
     print_summary(get_settings())
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from lumen.cli_common import console, new_app
+from lumen.cli.common import console, new_app
 from lumen.config import get_settings
 from lumen.db import engine as dbc
 from lumen.db import migrate as migrations

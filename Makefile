@@ -1,6 +1,7 @@
 # LÚMEN — one Makefile for both run modes.
-#   Docker mode: when a Docker engine answers, up/down/logs/clean drive docker compose.
+#   Docker mode: `make up` with a Docker engine answering drives docker compose (LUMEN_DOCKER=0/1 forces).
 #   Native mode (default here): embedded PostgreSQL, mage start, jupyter lab — no Docker.
+#   down/logs/clean follow what runs and what `make up` recorded (scripts/stack_mode.py).
 # `make demo` and `make test` do all set-up themselves on a fresh machine.
 
 SHELL      := /bin/bash
@@ -11,8 +12,6 @@ BIN        := $(VENV)/bin
 LUMEN      := $(BIN)/lumen
 PIP_FLAGS  := --disable-pip-version-check --no-input -q
 COMPOSE    := $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
-DOCKER_OK  := $(shell docker info >/dev/null 2>&1 && echo 1)
-MODE       := $(if $(filter 0 no false,$(LUMEN_DOCKER)),native,$(if $(DOCKER_OK),docker,native))
 
 export PYTHONDONTWRITEBYTECODE := 1
 
@@ -44,33 +43,32 @@ $(MAGE_VENV)/.installed: mage_project/requirements.txt mage_project/constraints.
 	@$(LUMEN) env
 
 # ---------------------------------------------------------------- stack -----
+# scripts/stack_mode.py (stdlib only) says which stack each target drives: `up` records its
+# choice in .lumen/mode; down/logs/clean follow what runs and what was recorded, never merely
+# whether a Docker engine answers.
+STACK := $(PYTHON) scripts/stack_mode.py
+
 up: setup ## start the stack (Docker if an engine answers, else native)
-ifeq ($(MODE),docker)
-	$(COMPOSE) up -d --build
-else
-	@$(LUMEN) db up
-	@$(LUMEN) pipeline start
-	@$(LUMEN) lab start
-endif
+	@if [ "$$($(STACK) up)" = docker ]; then $(COMPOSE) up -d --build; \
+	else $(LUMEN) db up && $(LUMEN) pipeline start && $(LUMEN) lab start; fi
 
 down: ## stop the stack (data is kept)
-ifeq ($(MODE),docker)
-	$(COMPOSE) down
-else
-	@if [ -x $(LUMEN) ]; then $(LUMEN) lab stop; $(LUMEN) pipeline stop; $(LUMEN) db down; else echo "nothing to stop"; fi
-endif
+	@for mode in $$($(STACK) down); do \
+	  if [ "$$mode" = docker ]; then $(COMPOSE) down; \
+	  elif [ -x $(LUMEN) ]; then $(LUMEN) lab stop; $(LUMEN) pipeline stop; $(LUMEN) db down; \
+	  else echo "nothing to stop"; fi; \
+	done
 
 logs: ## show the stack's logs
-ifeq ($(MODE),docker)
-	$(COMPOSE) logs --tail=200 -f
-else
-	@for f in .lumen/postgres/log .lumen/logs/*.log; do [ -f "$$f" ] && { echo "==> $$f"; tail -n 50 "$$f"; }; done; true
-endif
+	@for mode in $$($(STACK) logs); do \
+	  if [ "$$mode" = docker ]; then $(COMPOSE) logs --tail=200 -f; \
+	  else for f in .lumen/postgres/log .lumen/logs/*.log; do [ -f "$$f" ] && { echo "==> $$f"; tail -n 50 "$$f"; }; done; fi; \
+	done; true
 
-clean: down ## remove project-local state: .lumen/ runs/ reports/ generated docs, compose volumes
-ifeq ($(MODE),docker)
-	$(COMPOSE) down -v
-endif
+clean: ## stop whatever runs, then remove project-local state: .lumen/ runs/ reports/ generated docs, compose volumes
+	@modes="$$($(STACK) clean)"; \
+	$(MAKE) --no-print-directory down; \
+	case " $$modes " in *" docker "*) $(COMPOSE) down -v;; esac; \
 	rm -rf .lumen runs reports data/sample expectations/uncommitted
 
 # ------------------------------------------------------------- the jobs -----
@@ -103,16 +101,12 @@ test: setup ## run every test (real PostgreSQL, Papermill, mage run)
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests — treated as a failure"; exit 1; fi; exit $$rc
 
 lint: setup ## ruff
-	$(BIN)/ruff check lumen tests benchmarks
-	$(BIN)/ruff format --check lumen tests benchmarks
+	$(BIN)/ruff check lumen tests benchmarks scripts
+	$(BIN)/ruff format --check lumen tests benchmarks scripts
 
 lab: setup ## JupyterLab on the lumen env, rooted at notebooks/, on 127.0.0.1:8888 (token in .env)
-ifeq ($(MODE),docker)
-	$(COMPOSE) up -d jupyterlab
-else
-	@$(LUMEN) db up >/dev/null
-	@$(LUMEN) lab start
-endif
+	@if [ "$$($(STACK) lab)" = docker ]; then $(COMPOSE) up -d jupyterlab; \
+	else $(LUMEN) db up >/dev/null && $(LUMEN) lab start; fi
 
 strip: setup ## strip outputs from every notebook (also done by the nbstripout git filter make setup installs)
 	@$(BIN)/nbstripout notebooks/*/*.ipynb && echo "notebooks stripped"

@@ -12,11 +12,11 @@ Running it twice changes nothing: the second run only reads (GET).
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
+from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
 
 from lumen.config import Settings, get_settings
 from lumen.db.engine import role_conn
@@ -158,12 +158,28 @@ def _database(mb: Metabase, settings: Settings, spec: specs.Spec, report: Report
             changed = True
     if changed or force_sync:
         mb.call("POST", f"/api/database/{db['id']}/sync_schema")
-        deadline = time.monotonic() + timeout_s
-        while mb.call("GET", f"/api/database/{db['id']}").get("initial_sync_status") != "complete":
-            if time.monotonic() > deadline:
-                raise MetabaseError(f"database {name!r}: schema sync did not complete in {timeout_s:g} s")
-            time.sleep(1.0)
+        _wait_for_sync(mb, int(db["id"]), name, timeout_s)
     return int(db["id"])
+
+
+def _wait_for_sync(mb: Metabase, db_id: int, name: str, timeout_s: float) -> None:
+    """Metabase syncs asynchronously: poll until "complete"; "aborted" fails at once."""
+
+    def status() -> str:
+        state = mb.call("GET", f"/api/database/{db_id}").get("initial_sync_status")
+        if state == "aborted":
+            raise MetabaseError(
+                f"database {name!r}: Metabase aborted its schema sync (it could not read the database): check "
+                "that Metabase reaches PostgreSQL as lumen_reader, then `lumen metabase provision --sync`"
+            )
+        return str(state)
+
+    try:
+        Retrying(
+            stop=stop_after_delay(timeout_s), wait=wait_fixed(1.0), retry=retry_if_result(lambda s: s != "complete")
+        )(status)
+    except RetryError:
+        raise MetabaseError(f"database {name!r}: schema sync did not complete in {timeout_s:g} s") from None
 
 
 def _collection(mb: Metabase, name: str, report: Report) -> int:

@@ -35,6 +35,7 @@ class FakeMetabase:
         self.calls: list[tuple[str, str]] = []
         self._next = 100
         self._lock = threading.Lock()
+        self.sync_fails = False  # a database Metabase cannot sync ends "aborted"
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
 
@@ -131,8 +132,8 @@ class FakeMetabase:
         if method == "GET" and not rest:
             if db["_reads_until_synced"] > 0:
                 db["_reads_until_synced"] -= 1
-            elif db.get("_sync_requested"):
-                db["initial_sync_status"] = "complete"
+            elif db.get("_sync_requested"):  # as Metabase does when its sync cannot reach the database
+                db["initial_sync_status"] = "aborted" if self.sync_fails else "complete"
             return 200, self._public(db)
         if method == "PUT" and not rest:
             db["details"] = {**body["details"], "password": "**MetabasePass**"}

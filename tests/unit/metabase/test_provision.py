@@ -96,3 +96,15 @@ def test_spec_checks(tmp_path: Path):
     path.write_text(yaml.safe_dump(bad, allow_unicode=True))
     with pytest.raises(LumenError, match="SQL uses tags"):
         specs.load(path)
+
+
+def test_an_aborted_sync_fails_at_once_with_what_to_do():
+    """Metabase marks a sync it cannot finish "aborted"; waiting the whole timeout for it helped nobody."""
+    import time
+
+    with FakeMetabase() as fake:
+        fake.sync_fails = True
+        t0 = time.monotonic()
+        with pytest.raises(MetabaseError, match=r"Metabase aborted its schema sync .* `lumen metabase provision --sync`"):
+            provision(settings_for(fake), SPEC, sync_timeout_s=60)
+    assert time.monotonic() - t0 < 15

@@ -1,0 +1,32 @@
+"""`make down` and `make clean` with a real native stack (the embedded PostgreSQL) running."""
+
+import os
+import subprocess
+
+import pytest
+
+from lumen.db import server
+from tests.conftest import ROOT, make_settings
+
+pytestmark = pytest.mark.slow
+
+
+def test_make_down_stops_the_native_server_and_clean_stops_it_before_deleting(tmp_path):
+    state = tmp_path / "s"  # a short path: the server's socket lives in it
+    settings = make_settings(LUMEN_STATE_DIR=str(state), LUMEN_DATABASE_NAME="lumen")
+    server.up(settings)
+    env = {k: v for k, v in os.environ.items() if k != "LUMEN_DOCKER"}
+    env.update(LUMEN_STATE_DIR=str(state), LUMEN_ENV_FILE=os.devnull)
+    (state / "mode").write_text("docker\n")  # even a recorded Docker stack does not hide the native one
+    mode = subprocess.run(["python3", "scripts/stack_mode.py", "down"], cwd=ROOT, env=env, capture_output=True,
+                          text=True)  # fmt: skip
+    assert mode.stdout.split() == ["native", "docker"]
+    (state / "mode").unlink()
+    down = subprocess.run(["make", "--no-print-directory", "down"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert down.returncode == 0, down.stderr
+    assert server.status(settings) is None and "docker" not in down.stdout + down.stderr
+    server.up(settings)
+    mode = subprocess.run(["python3", "scripts/stack_mode.py", "clean"], cwd=ROOT, env=env, capture_output=True,
+                          text=True)  # fmt: skip
+    assert mode.stdout.split() == ["native"]
+    server.down(settings)

@@ -105,6 +105,8 @@ def test_an_aborted_sync_fails_at_once_with_what_to_do():
     with FakeMetabase() as fake:
         fake.sync_fails = True
         t0 = time.monotonic()
-        with pytest.raises(MetabaseError, match=r"Metabase aborted its schema sync .* `lumen metabase provision --sync`"):
+        with pytest.raises(
+            MetabaseError, match=r"Metabase aborted its schema sync .* `lumen metabase provision --sync`"
+        ):
             provision(settings_for(fake), SPEC, sync_timeout_s=60)
     assert time.monotonic() - t0 < 15

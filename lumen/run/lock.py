@@ -49,9 +49,8 @@ def acquire_lock(conn, run_id: str, wait_s: float) -> None:
                     "SELECT run_id, heartbeat_at, acquired_at FROM ops.run_lock WHERE singleton FOR UPDATE"
                 ).fetchone()
                 between_steps = beat is not None and (datetime.now(UTC) - beat).total_seconds() <= LOCK_GAP_S
-                if holder not in (None, run_id) and between_steps and _died_mid_step(conn, holder):
-                    between_steps = False  # its step was running, yet its session is gone: killed
-                if holder in (None, run_id) or not between_steps:
+                # free, ours, its step was killed (running, yet nobody holds the advisory lock), or gone too long
+                if holder in (None, run_id) or _died_mid_step(conn, holder) or not between_steps:
                     conn.execute(
                         "UPDATE ops.run_lock SET run_id = %s, heartbeat_at = now(), "
                         "acquired_at = CASE WHEN run_id IS DISTINCT FROM %s THEN now() ELSE acquired_at END",
@@ -63,15 +62,20 @@ def acquire_lock(conn, run_id: str, wait_s: float) -> None:
             holder, since, _ = lock_holder(conn)
         if time.monotonic() >= deadline:
             raise LockError(
-                f"another pipeline run ({holder}, holding the lock since {since:%Y-%m-%d %H:%M:%S} UTC) is writing; "
+                f"another pipeline run ({holder}, holding the lock since {_when(since)}) is writing; "
                 f"this run ({run_id}) stopped after waiting {wait_s:g} s — try again when it has finished, "
                 "or `lumen unlock` if it is dead"
             )
         if not said:
-            print(f"waiting for pipeline run {holder} (holding the lock since {since:%Y-%m-%d %H:%M:%S} UTC)",
-                  file=sys.stderr, flush=True)  # fmt: skip
+            print(f"waiting for pipeline run {holder} (holding the lock since {_when(since)})", file=sys.stderr,
+                  flush=True)  # fmt: skip
             said = True
         time.sleep(1.0)
+
+
+def _when(moment: datetime | None) -> str:
+    """A lock's start, for people (None: it is being taken this very moment)."""
+    return f"{moment:%Y-%m-%d %H:%M:%S} UTC" if moment else "a moment ago"
 
 
 def _died_mid_step(conn, holder: str) -> bool:

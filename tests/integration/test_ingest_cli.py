@@ -40,6 +40,15 @@ def test_sample_then_archive_with_filters(migrated_db, tmp_path):
     assert none.returncode != 0 and "no station CSV" in none.stderr
 
 
+def portal_home(tmp_path, settings, fake, route) -> tuple:
+    """A project home whose INMET portal is `fake`, serving the 2024 archive with `route`."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "pyproject.toml").write_text("")
+    fake.routes["/uploads/dadoshistoricos/2024.zip"] = route
+    return home, cli_env(settings, INMET_ARCHIVE_URL=fake.url + "/uploads/dadoshistoricos", LUMEN_HOME=str(home))
+
+
 def test_year_is_downloaded_resumably_and_reused(migrated_db, tmp_path, monkeypatch):
     zip_bytes = generate(tmp_path / "s", days=120).archive_zip.read_bytes()
     assert len(zip_bytes) > 3 * BLOCK
@@ -62,12 +71,8 @@ def test_year_is_downloaded_resumably_and_reused(migrated_db, tmp_path, monkeypa
         resumed.append(start)
         return 206, {"Content-Range": f"bytes {start}-{len(zip_bytes) - 1}/{len(zip_bytes)}"}, zip_bytes[start:]
 
-    home = tmp_path / "home"
-    home.mkdir()
-    (home / "pyproject.toml").write_text("")
     with FakeServer() as fake:
-        fake.routes["/uploads/dadoshistoricos/2024.zip"] = portal
-        env = cli_env(migrated_db, INMET_ARCHIVE_URL=fake.url + "/uploads/dadoshistoricos", LUMEN_HOME=str(home))
+        home, env = portal_home(tmp_path, migrated_db, fake, portal)
         first = lumen_cli("ingest", "archive", "2024", env=env)  # broken halfway, resumed by the next try
         assert first.returncode == 0, first.stderr
         assert resumed and half - BLOCK <= resumed[0] <= half  # asked only for the rest
@@ -134,12 +139,8 @@ def test_a_download_that_keeps_breaking_stops_after_its_tries_and_keeps_the_part
         handler.wfile.flush()
         handler.close_connection = True
 
-    home = tmp_path / "home"
-    home.mkdir()
-    (home / "pyproject.toml").write_text("")
     with FakeServer() as fake:
-        fake.routes["/uploads/dadoshistoricos/2024.zip"] = broken
-        env = cli_env(migrated_db, INMET_ARCHIVE_URL=fake.url + "/uploads/dadoshistoricos", LUMEN_HOME=str(home))
+        home, env = portal_home(tmp_path, migrated_db, fake, broken)
         out = lumen_cli("ingest", "archive", "2024", env=env)
     assert out.returncode == 1 and served["n"] == ATTEMPTS
     assert out.stderr.strip().endswith(

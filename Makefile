@@ -84,6 +84,7 @@ demo: setup ## the main job: the pipeline (Mage → Papermill steps) on the offl
 	@$(LUMEN) stations --file $(SAMPLE_DIR)/api/estacoes_T.json --save >/dev/null
 	@$(LUMEN) pipeline run backfill --archive $(SAMPLE_DIR)/archive/2024.zip --start $(SAMPLE_START) --end $(SAMPLE_END) --stations $(SAMPLE_STATIONS)
 	@$(LUMEN) docs >/dev/null
+	@docs="$$($(LUMEN) dbt docs)" && echo "analytics docs (dbt: models, tests, lineage): $$docs"
 	@echo "report: $$($(LUMEN) report --stations $(SAMPLE_STATIONS) --start $(SAMPLE_START) --end $(SAMPLE_END) 2>/dev/null | tail -1)"
 	@$(LUMEN) status
 

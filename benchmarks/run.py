@@ -54,6 +54,8 @@ TARGETS = [  # (figure, how to compute it from the results, target text, met?)
      lambda v: v <= 1.5),
     ("GX validation of the year (s)", lambda r: r["gx_year_s"], "< 30", lambda v: v < 30),
     ("hourly run via mage run (s)", lambda r: r["hourly_mage_run_s"], "< 30", lambda v: v < 30),
+    ("full analytics rebuild: dbt ÷ the plpgsql refresh it replaced", lambda r: r["full_analytics_rebuild_s"]
+     / r["plpgsql_refresh_s"], "≤ 1.5", lambda v: v <= 1.5),
     ("time per row at the largest ÷ at the smallest scale", lambda r: r["scaling_ratio"], "≤ 1.2", lambda v: v <= 1.2),
 ]  # fmt: skip
 
@@ -208,6 +210,51 @@ def measure_clean(settings, year: int) -> tuple[float, float]:
     return clean, bare
 
 
+def measure_analytics(settings, url: str, work: Path) -> dict:
+    """The analytics of the year: dbt's full rebuild (`dbt build --full-refresh`, start-up, parse and
+    tests included), dbt's start-up alone, and — in the same run, for the ratio — the plpgsql
+    analytics.refresh() that dbt replaced, on a copy of processed_data in a database left at V012."""
+    from lumen import analytics
+    from lumen.db.migrate import discover
+
+    start = time.perf_counter()
+    built = analytics.build(settings, full_refresh=True)
+    rebuild = time.perf_counter() - start
+    start = time.perf_counter()
+    analytics.run_dbt(["--version"], settings)
+    startup = time.perf_counter() - start
+    old_sql = work / "sql-v012"
+    shutil.rmtree(old_sql, ignore_errors=True)
+    old_sql.mkdir(parents=True)
+    for m in discover():
+        if m.version <= 12:
+            shutil.copy(m.path, old_sql)
+    old_db = f"{BENCH_DB}_v012"
+    admin = dbc.admin_conn(settings)
+    with psycopg.connect(replace(admin, dbname="postgres").url(), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(old_db)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(old_db)))
+    old_url = replace(admin, dbname=old_db).url()
+    migrate(settings.model_copy(update={"database_url": SecretStr(old_url)}), old_sql)
+    with psycopg.connect(url) as src, psycopg.connect(old_url) as dst:
+        for table in ("processed_data.stations", "processed_data.observations"):
+            with src.cursor().copy(f"COPY {table} TO STDOUT (FORMAT binary)") as out, \
+                    dst.cursor().copy(f"COPY {table} FROM STDIN (FORMAT binary)") as into:  # fmt: skip
+                for chunk in out:
+                    into.write(chunk)
+        dst.commit()
+        dst.execute("ANALYZE processed_data.observations")
+        dst.commit()
+        start = time.perf_counter()
+        dst.execute("SELECT * FROM analytics.refresh()").fetchall()
+        dst.commit()
+        plpgsql = time.perf_counter() - start
+    with psycopg.connect(replace(admin, dbname="postgres").url(), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(old_db)))
+    return {"full_analytics_rebuild_s": rebuild, "dbt_startup_s": startup, "plpgsql_refresh_s": plpgsql,
+            "analytics_rows": built.models}  # fmt: skip
+
+
 def measure_gx(settings, year: int, home: Path) -> tuple[float, float]:
     """(import great_expectations s, validation of the year s) on a copy of the GX project."""
     os.environ["LUMEN_HOME"] = str(home)
@@ -308,8 +355,8 @@ def table(results: dict) -> str:
         verdict = "" if target == "—" else ("met" if ok(v) else "NOT met")
         lines.append(f"| {name} | {v:,.2f} | {target} | {verdict} |")
     raw = ("copy_rows_per_s", "keyed_copy_rows_per_s", "naive_rows_per_s", "ingest_rows_per_s",
-           "ingest_peak_rss_mib", "clean_s", "bare_insert_select_s", "gx_import_s", "gx_year_s",
-           "hourly_mage_run_s")  # fmt: skip
+           "ingest_peak_rss_mib", "clean_s", "bare_insert_select_s", "full_analytics_rebuild_s", "dbt_startup_s",
+           "plpgsql_refresh_s", "gx_import_s", "gx_year_s", "hourly_mage_run_s")  # fmt: skip
     lines += ["", "Raw measures: " + ", ".join(f"`{k}` = {results[k]:,.2f}" for k in raw if k in results)]
     if results.get("hourly_steps_s"):
         lines += [
@@ -369,6 +416,12 @@ def main() -> None:
     log("4/7 clean + checks, and a bare INSERT…SELECT with casts")
     results["clean_s"], results["bare_insert_select_s"] = measure_clean(settings, 2024)
     log(f"    clean {results['clean_s']:.1f} s, bare {results['bare_insert_select_s']:.1f} s")
+    log("4b  analytics of the year: dbt build --full-refresh, and the plpgsql refresh it replaced")
+    results.update(measure_analytics(settings, url, work))
+    log(
+        f"    dbt {results['full_analytics_rebuild_s']:.1f} s (start-up {results['dbt_startup_s']:.1f} s), "
+        f"plpgsql {results['plpgsql_refresh_s']:.1f} s"
+    )
     home = project_copy(work)
     log("5/7 Great Expectations over the year")
     results["gx_import_s"], results["gx_year_s"] = measure_gx(settings, 2024, home)

@@ -93,6 +93,9 @@ def clean_stations(conn: psycopg.Connection, run_id: str) -> int:
         for code, zone in conn.execute(f"SELECT station_code, time_zone FROM {ZONES}")
         if before.get(code, zone) != zone
     ]
-    if moved and conn.execute(_REDERIVE, {"codes": moved}).rowcount:
-        conn.execute("SELECT count(*) FROM analytics.refresh()")  # their local days moved: rebuild in full
+    if moved and conn.execute(_REDERIVE, {"codes": moved}).rowcount:  # their local days moved: the next
+        conn.execute(  # publish rebuilds analytics from all of history (lumen/analytics.py)
+            "INSERT INTO ops.analytics_rebuild (run_id, reason) VALUES (%s, %s)",
+            (run_id, "time zone changed: " + ", ".join(sorted(moved))),
+        )
     return changed

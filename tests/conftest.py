@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
 
 from lumen.config import Settings
 
@@ -83,14 +85,20 @@ def project_home(where: Path, mage: bool = False) -> Path:
 
 
 @contextmanager
-def empty_database(admin_url: str) -> Iterator[Settings]:
-    """Settings for a brand-new empty database on the session's server (dropped afterwards)."""
+def empty_database(admin_url: str, template: str | None = None) -> Iterator[Settings]:
+    """Settings for a brand-new database on the session's server (dropped afterwards): empty, or a
+    copy of `template`. Its dbt state (target/, logs/) goes to a temporary folder, not .lumen/."""
     name = f"lumen_t_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    yield make_settings(LUMEN_DATABASE_URL=_with_db(admin_url, name), **TEST_PASSWORDS)
+        create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        if template:
+            create = sql.SQL("{} TEMPLATE {}").format(create, sql.Identifier(template))
+        conn.execute(create)
+    state = tempfile.mkdtemp(prefix="lumen-state-")
+    yield make_settings(LUMEN_DATABASE_URL=_with_db(admin_url, name), LUMEN_STATE_DIR=state, **TEST_PASSWORDS)
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    shutil.rmtree(state, ignore_errors=True)
 
 
 @pytest.fixture()
@@ -99,12 +107,25 @@ def fresh_db(pg_admin_url: str) -> Iterator[Settings]:
         yield settings
 
 
-@pytest.fixture()
-def migrated_db(fresh_db: Settings) -> Settings:
+@pytest.fixture(scope="session")
+def migrated_template(pg_admin_url: str) -> Iterator[str]:
+    """One database migrated (and its dbt analytics built) per session; migrated_db copies it."""
     from lumen.db.migrate import migrate
 
-    migrate(fresh_db)
-    return fresh_db
+    with empty_database(pg_admin_url) as settings:
+        migrate(settings)
+        yield conninfo_to_dict(settings.database_url.get_secret_value())["dbname"]  # type: ignore[union-attr]
+
+
+@pytest.fixture()
+def migrated_db(pg_admin_url: str, migrated_template: str) -> Iterator[Settings]:
+    """A fresh migrated database: a copy of the session's template, then `migrate` as on any database
+    (it applies nothing and restores what a copy loses: database-level privileges)."""
+    from lumen.db.migrate import migrate
+
+    with empty_database(pg_admin_url, template=migrated_template) as settings:
+        migrate(settings)
+        yield settings
 
 
 def lumen_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:

@@ -8,6 +8,7 @@ import os
 import typer
 
 from lumen.cli import db as cli_db
+from lumen.cli import dbt as cli_dbt
 from lumen.cli import ingest as cli_ingest
 from lumen.cli import pipeline as cli_pipeline
 from lumen.cli import quality as cli_quality
@@ -31,6 +32,9 @@ app.command("step")(cli_step.step_command)
 app.command("unlock")(cli_step.unlock_command)
 app.command("window", hidden=True)(cli_step.window_command)
 app.command("report")(cli_serve.report_command)
+app.command("dbt", help=cli_dbt.HELP, context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
+    cli_dbt.dbt_command
+)
 
 
 @app.callback()

@@ -88,8 +88,12 @@ def migrate(settings: Settings | None = None, directory: Path = SQL_DIR) -> list
             if ran:
                 _derive_station_zones(conn)
             _sync_role_logins(conn, settings)
+            _sync_database_privileges(conn)
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_KEY,))
+    from lumen import analytics  # dbt's models, built as the pipeline role once it can log in
+
+    analytics.ensure_built(settings)
     return ran
 
 
@@ -128,6 +132,19 @@ def _sync_role_logins(conn: psycopg.Connection, settings: Settings) -> None:
         if password:
             stmt = sql.SQL("{} PASSWORD {}").format(stmt, sql.Literal(password))
         conn.execute(stmt)
+
+
+def _sync_database_privileges(conn: psycopg.Connection) -> None:
+    """V003's database-level privileges, asserted again on every run: they live in the cluster's
+    catalog, not in the database, so a copy (CREATE DATABASE … TEMPLATE) or a restore of a dump
+    arrives without them."""
+    if conn.execute("SELECT to_regrole('lumen_pipeline') IS NULL OR to_regrole('lumen_reader') IS NULL").fetchone()[0]:
+        return
+    db = sql.Identifier(conn.execute("SELECT current_database()").fetchone()[0])
+    for stmt in ("GRANT CONNECT ON DATABASE {} TO lumen_pipeline, lumen_reader",
+                 "REVOKE TEMPORARY ON DATABASE {} FROM PUBLIC",
+                 "GRANT TEMPORARY ON DATABASE {} TO lumen_pipeline"):  # fmt: skip
+        conn.execute(sql.SQL(stmt).format(db))
 
 
 def _can_read_authid(conn: psycopg.Connection) -> bool:

@@ -12,7 +12,6 @@ import contextlib
 import os
 import subprocess
 import sys
-import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from psycopg import sql
 
 from lumen.config import Settings, get_settings
 from lumen.errors import DatabaseError
+from lumen.polling import wait_until
 
 with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, containers)
     warnings.simplefilter("ignore")
@@ -137,9 +137,7 @@ def down(settings: Settings | None = None, timeout_s: int = 30) -> bool:
         bin_path=server.bin_path,
         user=server.system_user,
     )
-    deadline = time.monotonic() + timeout_s
-    while status(settings) is not None and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_until(lambda: status(settings) is None, timeout_s, 0.1)
     return True
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 import urllib.error
 import urllib.request
 
@@ -19,6 +18,7 @@ import sqlalchemy as sa
 from lumen.config import Settings, get_settings
 from lumen.db.engine import engine
 from lumen.errors import LumenError
+from lumen.polling import wait_until
 from lumen.run import services
 
 
@@ -49,18 +49,18 @@ def start(settings: Settings | None = None, port: int = 8888) -> int:
     return pid
 
 
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            return resp.status == 200
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+
+
 def _wait_ready(svc: services.Service, url: str, timeout_s: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as resp:
-                if resp.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        if svc.pid() is None:
-            break
-        time.sleep(0.5)
+    """Until JupyterLab answers (or its process is gone, or the time is up)."""
+    if wait_until(lambda: _answers(url) or svc.pid() is None, timeout_s, 0.5) and svc.pid() is not None:
+        return
     tail = svc.log_file.read_text(errors="replace").splitlines()[-8:] if svc.log_file.exists() else []
     services.stop(svc)
     raise LumenError("JupyterLab did not come up; last log lines:\n" + "\n".join(tail))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from lumen.config import Settings, get_settings
 from lumen.errors import LumenError
+from lumen.polling import wait_until
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,15 @@ def start(svc: Service, cmd: list[str], env: dict[str, str], cwd: Path) -> int:
     return proc.pid
 
 
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    _reap(pid)
+    return False
+
+
 def stop(svc: Service, timeout_s: float = 20.0) -> bool:
     """SIGTERM the service's process group, SIGKILL after `timeout_s`. False if it was not running."""
     pid = svc.pid()
@@ -64,17 +74,8 @@ def stop(svc: Service, timeout_s: float = 20.0) -> bool:
             os.killpg(pid, sig)
         except ProcessLookupError:
             break
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                break
-            _reap(pid)
-            time.sleep(0.2)
-        else:
-            continue
-        break
+        if wait_until(lambda: _gone(pid), timeout_s, 0.2):
+            break
     svc.pid_file.unlink(missing_ok=True)
     return True
 

@@ -114,25 +114,22 @@ def validate(run_id: str, start: str, end: str) -> dict:
 
 
 def publish(run_id: str, start: str = "", end: str = "") -> dict:
-    """Rewrite the analytics tables for what the window can touch (no window: all of them).
+    """dbt builds and tests the analytics for what the window can touch (no window: all of history).
 
-    One transaction: readers keep seeing the previous figures until it commits."""
+    Each incremental model rewrites its window in one transaction: readers keep seeing the
+    previous figures until it commits. A failing dbt test fails the step, naming it."""
+    from lumen import analytics
+
     lo, hi = parse_window(start, end) if start or end else (None, None)
-    t0 = time.monotonic()
-    with connect("pipeline") as conn:
-        tables = conn.execute(
-            "SELECT table_name, rows_written, row_count FROM analytics.refresh(%s, %s)", (lo, hi)
-        ).fetchall()
-        conn.commit()
-    written = sum(w for _, w, _ in tables)
-    scope = f"{start} … {end}" if lo else "everything"
+    result = analytics.publish(get_settings(), lo, hi)
+    written = sum(n for n in result.models.values() if n)
     return {
         "rows_in": written,
         "rows_out": written,
-        "tables": {t: {"written": w, "rows": n} for t, w, n in tables},
-        "summary": f"analytics refreshed ({scope}): "
-        + ", ".join(f"{t} {w:,} rows rewritten ({n:,} in all)" for t, w, n in tables),
-        "seconds": round(time.monotonic() - t0, 2),
+        "tables": result.models,
+        "tests_passed": result.tests_passed,
+        "summary": f"analytics ({f'{start} … {end}' if lo else 'all of history'}): {result.line()}",
+        "seconds": result.seconds,
     }
 
 

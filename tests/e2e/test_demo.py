@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from lumen import analytics
 from lumen.db import connect
 from lumen.sample import generate
 from tests.conftest import ROOT
@@ -53,9 +54,7 @@ def test_make_demo_leaves_real_rows_identical(env, migrated_db, tmp_path):
     env_q = {**env, "LUMEN_ON_INVALID": "quarantine"}  # one real hour breaks a rule: it sits in quarantine
     done = lumen(env_q, "clean", "--start", "2024-11-01", "--end", "2024-11-21")
     assert done.returncode == 0, done.stderr
-    with connect("pipeline", migrated_db) as conn:
-        conn.execute("SELECT count(*) FROM analytics.refresh()")
-        conn.commit()
+    analytics.publish(migrated_db)
     before = fingerprint(migrated_db)
     assert before["raw_data.inmet_observations"][0] == 21 * 24 and before["processed_data.quarantine"][0] >= 1
 

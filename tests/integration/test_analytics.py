@@ -1,13 +1,17 @@
-"""analytics views on the offline sample, against values computed by hand from processed_data."""
+"""The dbt analytics on the offline sample: against values computed by hand from processed_data, a
+window build against a full refresh, and a failing dbt test failing the build."""
 
-from datetime import UTC, datetime
+import shutil
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from lumen import ingest, transform
+from lumen import analytics, ingest, transform
 from lumen.db import connect
+from lumen.db.migrate import discover, migrate
 from lumen.inmet.archive import list_files
 from lumen.sample import generate
+from tests.conftest import empty_database
 
 
 @pytest.fixture()
@@ -16,8 +20,8 @@ def published(migrated_db, tmp_path):
     with connect("pipeline", migrated_db) as conn:
         ingest.load_archive(conn, list_files(sample.archive_zip), "load")
         transform.clean(conn, datetime(2024, 11, 1, tzinfo=UTC), datetime(2024, 11, 11, tzinfo=UTC), "run-1")
-        conn.execute("SELECT * FROM analytics.refresh()").fetchall()
         conn.commit()
+    analytics.build(migrated_db, datetime(2024, 11, 1, tzinfo=UTC), datetime(2024, 11, 11, tzinfo=UTC))
     return migrated_db
 
 
@@ -86,6 +90,7 @@ def test_monthly_extremes_latest_map_and_quality(published):
 
 SNAPSHOT = {
     "daily_station_summary": "station_code, local_date",
+    "station_daily_extremes": "station_code, local_date",
     "monthly_station_summary": "station_code, month",
     "station_extremes": "station_code, record",
 }
@@ -95,9 +100,9 @@ def _snapshot(conn) -> dict[str, list[tuple]]:
     return {t: conn.execute(f"SELECT * FROM analytics.{t} ORDER BY {key}").fetchall() for t, key in SNAPSHOT.items()}
 
 
-def test_a_window_refresh_matches_a_full_refresh(published):
-    """Change processed rows in four hours (a record lowered, a new record, a row gone), refresh those
-    hours only, and the analytics tables equal a refresh of everything."""
+def test_a_window_build_matches_a_full_refresh(published):
+    """Change processed rows in four hours (a record lowered, a new record, a row gone), build those
+    hours only, and the analytics tables equal `dbt build --full-refresh`."""
     hottest = "SELECT observed_at, value FROM analytics.station_extremes WHERE station_code = %s AND record = %s"
     with connect("admin", published) as conn:
         a001_at, a001_top = conn.execute(hottest, ("Z001", "highest air temperature")).fetchone()
@@ -114,18 +119,15 @@ def test_a_window_refresh_matches_a_full_refresh(published):
         for statement, hour in edits:
             assert conn.execute(statement, (hour,)).rowcount == 1
         conn.commit()
+    for _, hour in edits:  # one hourly publish per edited hour
+        built = analytics.build(published, hour, hour + timedelta(hours=1))
+        assert built.models["daily_station_summary"] <= 4 * 2  # four stations, at most two local days each
     with connect("pipeline", published) as conn:
-        for _, hour in edits:
-            written = conn.execute(
-                "SELECT table_name, rows_written FROM analytics.refresh(%s, %s + interval '1 hour')", (hour, hour)
-            ).fetchall()
-            assert dict(written)["daily_station_summary"] <= 4 * 2  # four stations, at most two local days
-        conn.commit()
         by_window = _snapshot(conn)
-        conn.execute("SELECT * FROM analytics.refresh()").fetchall()
-        conn.commit()
+    analytics.build(published, full_refresh=True)  # dbt build --full-refresh: every table rebuilt from scratch
+    with connect("pipeline", published) as conn:
         by_full = _snapshot(conn)
-        rows = {r[:2]: r for r in by_full["station_extremes"]}
+    rows = {r[:2]: r for r in by_full["station_extremes"]}
     assert by_window == by_full
     assert rows[("Z001", "highest air temperature")][3] < a001_top
     assert rows[("Z652", "wettest hour")][3:5] == (99, datetime(2024, 11, 6, 15, tzinfo=UTC))
@@ -133,3 +135,59 @@ def test_a_window_refresh_matches_a_full_refresh(published):
     assert rows[("Z807", "lowest air temperature")][3] == -40
     a621 = {r[1].isoformat(): r[2] for r in by_full["daily_station_summary"] if r[0] == "Z621"}
     assert a621["2024-11-07"] == 23
+
+
+CATALOG = """
+SELECT c.relname, c.relkind, pg_get_userbyid(c.relowner), has_table_privilege('lumen_reader', c.oid, 'SELECT'),
+       (SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod), ', ' ORDER BY a.attnum)
+          FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),
+       (SELECT string_agg(regexp_replace(pg_get_indexdef(i.indexrelid), 'INDEX \\S+ ON', 'INDEX ON'), '; '
+                          ORDER BY pg_get_indexdef(i.indexrelid)) FROM pg_index i WHERE i.indrelid = c.oid)
+FROM pg_class c
+WHERE c.relnamespace = 'analytics'::regnamespace AND c.relkind IN ('r', 'v', 'm')
+ORDER BY c.relname
+"""
+
+
+def _state(settings) -> dict:
+    with connect("admin", settings) as conn:
+        models = [r[0] for r in conn.execute(CATALOG).fetchall()]
+        return {
+            "catalog": conn.execute(CATALOG).fetchall(),
+            "functions": conn.execute(
+                "SELECT proname FROM pg_proc WHERE pronamespace = 'analytics'::regnamespace"
+            ).fetchall(),
+            "rebuilds": conn.execute("SELECT count(*) FROM ops.analytics_rebuild").fetchone(),
+            **{
+                m: conn.execute(f"SELECT * FROM analytics.{m} ORDER BY 1, 2").fetchall()
+                for m in models
+                if m != "latest_readings"
+            },
+        }
+
+
+def test_a_database_upgraded_from_the_plpgsql_analytics_ends_as_a_fresh_one(published, pg_admin_url, tmp_path):
+    """V012's database (analytics built by analytics.refresh) migrated to dbt's analytics equals a fresh one."""
+    old_sql = tmp_path / "sql-v012"
+    old_sql.mkdir()
+    for m in discover():
+        if m.version <= 12:
+            shutil.copy(m.path, old_sql)
+    with empty_database(pg_admin_url) as old:
+        migrate(old, old_sql)
+        sample = generate(tmp_path, days=10)
+        with connect("pipeline", old) as conn:
+            ingest.load_archive(conn, list_files(sample.archive_zip), "load")
+            transform.clean(conn, datetime(2024, 11, 1, tzinfo=UTC), datetime(2024, 11, 11, tzinfo=UTC), "run-1")
+            conn.execute("SELECT * FROM analytics.refresh()").fetchall()  # V012's plpgsql analytics
+            conn.commit()
+        migrate(old)  # V013 drops what dbt owns now; migrate builds it with dbt
+        upgraded = _state(old)
+    fresh = _state(published)
+    assert [r[0] for r in fresh["catalog"]] == [
+        "daily_station_summary", "data_quality_daily", "latest_readings", "monthly_station_summary",
+        "station_daily_extremes", "station_extremes", "station_map",
+    ]  # fmt: skip
+    assert all(r[2] == "lumen_pipeline" and r[3] for r in fresh["catalog"])  # dbt's (pipeline) objects, readable
+    assert fresh["functions"] == [] and fresh["rebuilds"] == (0,)
+    assert upgraded == fresh

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from lumen import ingest, transform
+from lumen import analytics, ingest, transform
 from lumen.db import connect
 from lumen.db.migrate import discover, migrate
 from lumen.inmet.archive import list_files
@@ -37,8 +37,8 @@ def load_and_clean(settings, folder) -> None:
     with connect("pipeline", settings) as conn:
         ingest.load_archive(conn, list_files(folder), "load")
         transform.clean(conn, datetime(2016, 1, 14, tzinfo=UTC), datetime(2016, 1, 17, tzinfo=UTC), "clean")
-        conn.execute("SELECT count(*) FROM analytics.refresh()")
         conn.commit()
+    analytics.publish(settings)
 
 
 def test_each_station_gets_its_own_local_time(migrated_db, tmp_path):
@@ -142,7 +142,7 @@ def test_an_upgraded_database_ends_identical_to_a_fresh_load(migrated_db, old_db
             " SELECT 'B902', '2016-01-15 03:00+00', 'archive', 'humidity 0..100', 'rel_humidity_pct', '150', 'r' || i"
             " FROM generate_series(1, 3) i"
         )
-        dst.execute("SELECT count(*) FROM analytics.refresh()")
+        dst.execute("SELECT count(*) FROM analytics.refresh()")  # V011's own analytics, as it left them
         dst.commit()
         shifted = dst.execute(
             "SELECT local_hour FROM processed_data.observations WHERE station_code = 'B904' "
@@ -170,6 +170,9 @@ def test_a_station_whose_coordinates_move_is_re_derived(migrated_db, tmp_path):
     with connect("pipeline", migrated_db) as conn:
         transform.clean(conn, datetime(2016, 1, 15, tzinfo=UTC), datetime(2016, 1, 15, 1, tzinfo=UTC), "again")
         conn.commit()
+        asked = conn.execute("SELECT run_id, reason FROM ops.analytics_rebuild").fetchall()
+    assert asked == [("again", "time zone changed: B902")]  # the rebuild waits for the next publish
+    analytics.publish(migrated_db, datetime(2016, 1, 15, tzinfo=UTC), datetime(2016, 1, 15, 1, tzinfo=UTC))
     with connect("admin", migrated_db) as conn:
         hour = conn.execute(
             "SELECT local_hour FROM processed_data.observations WHERE station_code = 'B902' "
@@ -179,4 +182,5 @@ def test_a_station_whose_coordinates_move_is_re_derived(migrated_db, tmp_path):
             "SELECT hours_with_data FROM analytics.daily_station_summary WHERE station_code = 'B902' "
             "AND local_date = '2016-01-15'"
         ).fetchone()
-    assert hour == (7,) and day == (24,)
+        left = conn.execute("SELECT count(*) FROM ops.analytics_rebuild").fetchone()[0]
+    assert hour == (7,) and day == (24,) and left == 0

@@ -1,0 +1,109 @@
+"""Features for the next-hour air temperature, from processed_data — pure functions on DataFrames.
+
+Each row is one *issue hour* t at one station: what was known at t, and the target, the change
+of air temperature from t to t + 1 h. Everything is built on a complete hourly grid per station,
+so a lag of k hours is the value at t − k h (NaN where that hour is missing), never "k rows back".
+The target hour's own values — and INMET's "max/min in the previous hour" fields, which describe
+it — are never features.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+OBSERVED = ["air_temp_c", "dew_point_c", "rel_humidity_pct", "pressure_hpa", "global_radiation_kj_m2",
+            "precip_mm", "wind_speed_ms", "wind_gust_ms"]  # fmt: skip
+TEMP_LAGS = (1, 2, 3, 6, 24)  # hours before the target hour: lag 1 is the issue hour itself
+STATION = ["latitude", "longitude", "altitude_m"]
+FEATURES = [
+    "station_code",
+    *(f"temp_lag{k}" for k in TEMP_LAGS),
+    "temp_change_1h", "temp_change_3h",
+    "dew_point_c", "rel_humidity_pct", "pressure_change_3h", "global_radiation_kj_m2", "precip_mm",
+    "wind_speed_ms", "wind_gust_ms",
+    "solar_hour_sin", "solar_hour_cos", "day_of_year_sin", "day_of_year_cos",
+    *STATION,
+    "clim_change",
+]  # fmt: skip
+
+
+def complete_grid(observations: pd.DataFrame) -> pd.DataFrame:
+    """Every UTC hour from each station's first to last observation (missing hours as NaN rows).
+
+    `observations`: station_code, observed_at (tz-aware UTC) and the OBSERVED columns."""
+    frames = []
+    for code, rows in observations.groupby("station_code", sort=True):
+        rows = rows.set_index("observed_at").sort_index()
+        hours = pd.date_range(rows.index[0], rows.index[-1], freq="h", name="observed_at")
+        grid = rows[OBSERVED].reindex(hours)
+        grid.insert(0, "station_code", code)
+        frames.append(grid.reset_index())
+    if not frames:
+        return pd.DataFrame(columns=["station_code", "observed_at", *OBSERVED])
+    return pd.concat(frames, ignore_index=True)
+
+
+def issue_rows(grid: pd.DataFrame, stations: pd.DataFrame) -> pd.DataFrame:
+    """One row per station and issue hour t: lags, last-hour conditions, calendar and place, and
+    `target_at` (t + 1 h), `target_change` (T(t+1) − T(t); NaN where either is missing) and
+    `target_c`. The climatology feature is added by `with_climatology`."""
+    out = []
+    for code, g in grid.groupby("station_code", sort=True):
+        g = g.sort_values("observed_at").reset_index(drop=True)  # a complete grid: shift(k) = k hours
+        t = g["air_temp_c"]
+        f = pd.DataFrame({"station_code": code, "issued_at": g["observed_at"],
+                          "target_at": g["observed_at"] + pd.Timedelta(hours=1)})  # fmt: skip
+        for k in TEMP_LAGS:
+            f[f"temp_lag{k}"] = t.shift(k - 1)
+        f["temp_change_1h"] = t - t.shift(1)
+        f["temp_change_3h"] = t - t.shift(3)
+        for col in ("dew_point_c", "rel_humidity_pct", "global_radiation_kj_m2", "precip_mm", "wind_speed_ms",
+                    "wind_gust_ms"):  # fmt: skip
+            f[col] = g[col]
+        f["pressure_change_3h"] = g["pressure_hpa"] - g["pressure_hpa"].shift(3)
+        f["target_c"] = t.shift(-1)
+        f["target_change"] = f["target_c"] - t
+        out.append(f)
+    rows = pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=["station_code", "issued_at"])
+    rows = rows.merge(stations[["station_code", *STATION]], on="station_code", how="left")
+    # the target hour's local *solar* time: stations span UTC−5…−2 and their clocks differ from the sun
+    solar = (rows["target_at"].dt.hour + rows["target_at"].dt.minute / 60 + rows["longitude"].fillna(-47.0) / 15) % 24
+    rows["solar_hour_sin"] = np.sin(2 * np.pi * solar / 24)
+    rows["solar_hour_cos"] = np.cos(2 * np.pi * solar / 24)
+    day = rows["target_at"].dt.dayofyear
+    rows["day_of_year_sin"] = np.sin(2 * np.pi * day / 365.25)
+    rows["day_of_year_cos"] = np.cos(2 * np.pi * day / 365.25)
+    rows["month"] = rows["target_at"].dt.month
+    rows["hour_utc"] = rows["target_at"].dt.hour
+    return rows
+
+
+def climatology(train: pd.DataFrame) -> pd.DataFrame:
+    """Each station's mean hourly change for the target's month and UTC hour — from training rows only."""
+    known = train.dropna(subset=["target_change"])
+    return (
+        known.groupby(["station_code", "month", "hour_utc"], as_index=False)["target_change"]
+        .mean()
+        .rename(columns={"target_change": "clim_change"})
+    )
+
+
+def with_climatology(rows: pd.DataFrame, clim: pd.DataFrame) -> pd.DataFrame:
+    """Add `clim_change`: the station-month-hour mean change; for a month training never saw, the
+    station's mean for that hour over the months it saw; 0 for a station it never saw."""
+    by_hour = clim.groupby(["station_code", "hour_utc"], as_index=False)["clim_change"].mean()
+    out = rows.drop(columns=["clim_change"], errors="ignore").merge(
+        clim, on=["station_code", "month", "hour_utc"], how="left"
+    )
+    fallback = out[["station_code", "hour_utc"]].merge(by_hour, on=["station_code", "hour_utc"], how="left")
+    out["clim_change"] = out["clim_change"].fillna(pd.Series(fallback["clim_change"].to_numpy(), index=out.index))
+    out["clim_change"] = out["clim_change"].fillna(0.0)
+    return out
+
+
+def matrix(rows: pd.DataFrame, categories: list[str]) -> pd.DataFrame:
+    """The model's input: FEATURES, the station as a categorical with the training's categories."""
+    x = rows[FEATURES].copy()
+    x["station_code"] = pd.Categorical(x["station_code"], categories=categories)
+    return x.astype({c: "float64" for c in FEATURES if c != "station_code"})

@@ -1,0 +1,72 @@
+"""Forecast features on a complete hourly grid: lags are hours, and the target hour never leaks in."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lumen.forecast import features as fx
+
+T0 = pd.Timestamp("2024-03-01 00:00", tz="UTC")
+
+
+def obs(code: str, hours: list[int], temp=lambda h: 20.0 + h) -> pd.DataFrame:
+    return pd.DataFrame([{"station_code": code, "observed_at": T0 + pd.Timedelta(hours=h), "air_temp_c": temp(h),
+                          "dew_point_c": 15.0, "rel_humidity_pct": 70.0, "pressure_hpa": 900.0 + h,
+                          "global_radiation_kj_m2": 0.0, "precip_mm": 0.0, "wind_speed_ms": 2.0,
+                          "wind_gust_ms": 4.0} for h in hours])  # fmt: skip
+
+
+STATIONS = pd.DataFrame([{"station_code": "Z807", "latitude": -25.4, "longitude": -49.2, "altitude_m": 923.0},
+                         {"station_code": "Z621", "latitude": -20.3, "longitude": -40.3, "altitude_m": 9.0}])  # fmt: skip
+
+
+def rows_for(frame: pd.DataFrame) -> pd.DataFrame:
+    return fx.issue_rows(fx.complete_grid(frame), STATIONS).set_index(["station_code", "issued_at"])
+
+
+def test_lags_are_hours_on_a_complete_grid_not_previous_rows():
+    rows = rows_for(obs("Z807", [h for h in range(30) if h not in (24, 25)]))  # two hours missing
+    at = rows.loc[("Z807", T0 + pd.Timedelta(hours=26))]
+    assert at["temp_lag1"] == 46.0 and np.isnan(at["temp_lag2"]) and np.isnan(at["temp_lag3"])  # t−1, t−2 missing
+    assert at["temp_lag6"] == 41.0 and at["temp_lag24"] == 23.0
+    assert np.isnan(at["temp_change_1h"]) and at["temp_change_3h"] == 3.0 and at["pressure_change_3h"] == 3.0
+    before_gap = rows.loc[("Z807", T0 + pd.Timedelta(hours=23))]
+    assert np.isnan(before_gap["target_change"])  # the target hour is missing: nothing to learn or score
+
+
+def test_the_target_hour_never_becomes_a_feature():
+    """Change everything observed at the target hour: the features of the issue hour do not move."""
+    base = obs("Z807", list(range(40)))
+    changed = base.copy()
+    target = T0 + pd.Timedelta(hours=30)
+    cols = [c for c in fx.OBSERVED]
+    changed.loc[changed["observed_at"] == target, cols] = 99.0
+    a, b = rows_for(base), rows_for(changed)
+    issue = ("Z807", target - pd.Timedelta(hours=1))
+    feats = [c for c in fx.FEATURES if c not in ("station_code", "clim_change")]
+    assert a.loc[issue, feats].equals(b.loc[issue, feats])
+    assert a.loc[issue, "target_c"] != b.loc[issue, "target_c"]  # …while the target does
+    assert not any("max" in c or "min" in c for c in fx.OBSERVED)  # INMET's previous-hour max/min: never read
+
+
+def test_solar_hour_follows_the_station_longitude_and_the_grid_is_per_station():
+    rows = fx.issue_rows(fx.complete_grid(pd.concat([obs("Z807", [0, 1]), obs("Z621", [5, 6])])), STATIONS)
+    assert set(rows["station_code"]) == {"Z807", "Z621"} and len(rows) == 4
+    one = rows[(rows["station_code"] == "Z807")].iloc[0]  # target 01:00 UTC at −49.2°: solar ≈ 21:43
+    angle = np.arctan2(one["solar_hour_sin"], one["solar_hour_cos"]) % (2 * np.pi)
+    assert angle * 24 / (2 * np.pi) == pytest.approx((1 - 49.2 / 15) % 24)
+
+
+def test_climatology_comes_from_the_rows_it_is_given_only():
+    rows = fx.issue_rows(fx.complete_grid(obs("Z807", list(range(48)))), STATIONS)
+    clim = fx.climatology(rows[rows["issued_at"] < T0 + pd.Timedelta(hours=24)])
+    later = fx.with_climatology(rows[rows["issued_at"] >= T0 + pd.Timedelta(hours=30)], clim)
+    assert set(clim["hour_utc"]) == set(range(1, 24)) | {0}
+    assert (later["clim_change"] == 1.0).all()  # every training change was +1 °C/h
+
+
+def test_a_month_training_never_saw_falls_back_to_the_station_hour_mean():
+    clim = pd.DataFrame({"station_code": ["Z807", "Z807"], "month": [1, 2], "hour_utc": [5, 5],
+                         "clim_change": [1.0, 3.0]})  # fmt: skip
+    rows = pd.DataFrame({"station_code": ["Z807", "Z807", "Z001"], "month": [2, 7, 7], "hour_utc": [5, 5, 5]})
+    assert fx.with_climatology(rows, clim)["clim_change"].tolist() == [3.0, 2.0, 0.0]

@@ -215,7 +215,6 @@ def measure_analytics(settings, url: str, work: Path) -> dict:
     tests included), dbt's start-up alone, and — in the same run, for the ratio — the plpgsql
     analytics.refresh() that dbt replaced, on a copy of processed_data in a database left at V012."""
     from lumen import analytics
-    from lumen.db.migrate import discover
 
     start = time.perf_counter()
     built = analytics.build(settings, full_refresh=True)
@@ -223,19 +222,13 @@ def measure_analytics(settings, url: str, work: Path) -> dict:
     start = time.perf_counter()
     analytics.run_dbt(["--version"], settings)
     startup = time.perf_counter() - start
-    old_sql = work / "sql-v012"
-    shutil.rmtree(old_sql, ignore_errors=True)
-    old_sql.mkdir(parents=True)
-    for m in discover():
-        if m.version <= 12:
-            shutil.copy(m.path, old_sql)
     old_db = f"{BENCH_DB}_v012"
     admin = dbc.admin_conn(settings)
     with psycopg.connect(replace(admin, dbname="postgres").url(), autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(old_db)))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(old_db)))
     old_url = replace(admin, dbname=old_db).url()
-    migrate(settings.model_copy(update={"database_url": SecretStr(old_url)}), old_sql)
+    migrate(settings.model_copy(update={"database_url": SecretStr(old_url)}), up_to=12)
     with psycopg.connect(url) as src, psycopg.connect(old_url) as dst:
         for table in ("processed_data.stations", "processed_data.observations"):
             with src.cursor().copy(f"COPY {table} TO STDOUT (FORMAT binary)") as out, \

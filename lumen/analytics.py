@@ -94,17 +94,8 @@ def run_dbt(args: list[str], settings: Settings | None = None, start: str = "", 
             capture: bool = True) -> subprocess.CompletedProcess:  # fmt: skip
     """`dbt <args>` in the project, as the pipeline role (what `lumen dbt …` runs)."""
     settings = settings or get_settings()
-    try:
-        return subprocess.run(
-            [*dbt_command(), *args],
-            cwd=project_dir(settings),
-            env=dbt_env(settings, start, end),
-            capture_output=capture,
-            text=True,
-            check=False,
-        )
-    except FileNotFoundError:
-        raise AnalyticsError("dbt is not installed in this environment: run `make setup`") from None
+    return subprocess.run([*dbt_command(), *args], cwd=project_dir(settings), env=dbt_env(settings, start, end),
+                          capture_output=capture, text=True, check=False)  # fmt: skip
 
 
 def build(settings: Settings | None = None, start: datetime | None = None, end: datetime | None = None,
@@ -164,19 +155,23 @@ def pending_rebuild(conn: psycopg.Connection) -> datetime | None:
 
 
 def missing_models(conn: psycopg.Connection, settings: Settings | None = None) -> list[str]:
-    return [
-        m for m in models(settings) if conn.execute("SELECT to_regclass(%s)", (f"analytics.{m}",)).fetchone()[0] is None
-    ]
+    rows = conn.execute(
+        "SELECT m FROM unnest(%s::text[]) m WHERE to_regclass('analytics.' || quote_ident(m)) IS NULL ORDER BY m",
+        (models(settings),),
+    ).fetchall()
+    return [m for (m,) in rows]
 
 
-def publish(settings: Settings | None = None, start: datetime | None = None, end: datetime | None = None) -> DbtResult:
-    """Build the analytics for the window — or from all of history when a rebuild waits — and clear the
-    requests that build answered."""
+def publish(settings: Settings | None = None, start: datetime | None = None, end: datetime | None = None,
+            asked: datetime | None = None) -> DbtResult:  # fmt: skip
+    """Build the analytics for the window — or from all of history when a rebuild waits (`asked`, read
+    here unless the caller already did) — and clear the requests that build answered."""
     from lumen.db import connect
 
     settings = settings or get_settings()
-    with connect("pipeline", settings) as conn:
-        asked = pending_rebuild(conn)
+    if asked is None:
+        with connect("pipeline", settings) as conn:
+            asked = pending_rebuild(conn)
     result = build(settings, None, None) if asked else build(settings, start, end)
     if asked:
         with connect("pipeline", settings) as conn:
@@ -194,8 +189,8 @@ def ensure_built(settings: Settings | None = None) -> DbtResult | None:
     with connect("pipeline", settings) as conn:
         if conn.execute("SELECT to_regclass('ops.analytics_rebuild')").fetchone()[0] is None:
             return None  # a schema from before V013: analytics were not dbt's yet
-        needed = missing_models(conn, settings) or pending_rebuild(conn)
-    return publish(settings) if needed else None
+        missing, asked = missing_models(conn, settings), pending_rebuild(conn)
+    return publish(settings, asked=asked) if missing or asked else None
 
 
 def docs(settings: Settings | None = None) -> Path:

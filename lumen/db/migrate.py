@@ -59,10 +59,11 @@ def applied(conn: psycopg.Connection) -> dict[int, str]:
     return dict(conn.execute("SELECT version, checksum FROM ops.schema_migrations").fetchall())
 
 
-def migrate(settings: Settings | None = None, directory: Path = SQL_DIR) -> list[Migration]:
-    """Apply pending migrations, then give the roles LOGIN and their .env passwords. Returns what ran."""
+def migrate(settings: Settings | None = None, directory: Path = SQL_DIR, up_to: int | None = None) -> list[Migration]:
+    """Apply pending migrations (those up to version `up_to` only, when given: a database as an older
+    release left it), then give the roles LOGIN and their .env passwords. Returns what ran."""
     settings = settings or get_settings()
-    migrations = discover(directory)
+    migrations = [m for m in discover(directory) if up_to is None or m.version <= up_to]
     ran: list[Migration] = []
     with connect("admin", settings, autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (_LOCK_KEY,))

@@ -8,7 +8,7 @@ persistence + the station-month-hour mean change of the training data.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import lightgbm as lgb
 import numpy as np
@@ -62,7 +62,6 @@ class Split:
     test: pd.DataFrame
     cutoff: pd.Timestamp
     gap_hours: int = 24
-    notes: list[str] = field(default_factory=list)
 
 
 def time_split(rows: pd.DataFrame, cutoff: pd.Timestamp, gap_hours: int = 24) -> Split:

@@ -107,12 +107,7 @@ def test_pipeline_writes_but_cannot_change_schema(migrated_db):
 
 def test_v011_moves_v004_rows_and_keeps_their_origins(fresh_db, tmp_path):
     """Raw rows stored by V004 (origin and run on every row) keep all they said after V011."""
-    old = tmp_path / "sql"
-    old.mkdir()
-    for m in discover():
-        if m.version < 11:
-            shutil.copy(m.path, old)
-    migrate(fresh_db, old)
+    migrate(fresh_db, up_to=10)
     with connect("admin", fresh_db) as conn:
         conn.execute(
             "INSERT INTO raw_data.inmet_observations (source, station_code, observed_at, dt_medicao, hr_medicao, "

@@ -1,13 +1,12 @@
 """Local time in each station's own zone, and a database upgraded from the Sao_Paulo-for-all days."""
 
-import shutil
 from datetime import UTC, date, datetime
 
 import pytest
 
 from lumen import analytics, ingest, transform
 from lumen.db import connect
-from lumen.db.migrate import discover, migrate
+from lumen.db.migrate import migrate
 from lumen.inmet.archive import list_files
 from lumen.sample import Station, archive_csv, station_hours
 from tests.conftest import empty_database
@@ -71,15 +70,6 @@ def test_each_station_gets_its_own_local_time(migrated_db, tmp_path):
     assert full_days == [(code, 24) for code, *_ in STATIONS]  # each local day is whole in its own zone
 
 
-def _old_migrations(tmp_path):
-    old = tmp_path / "sql-v011"
-    old.mkdir()
-    for m in discover():
-        if m.version <= 11:
-            shutil.copy(m.path, old)
-    return old
-
-
 PROCESSED = "SELECT * FROM processed_data.observations ORDER BY station_code, observed_at"
 STATIONS_SQL = (
     "SELECT station_code, name, uf, latitude, longitude, altitude_m, operating_since, time_zone, time_zone_source "
@@ -118,7 +108,7 @@ def test_an_upgraded_database_ends_identical_to_a_fresh_load(migrated_db, old_db
     load_and_clean(migrated_db, folder)
     fresh = snapshot(migrated_db)
 
-    migrate(old_db, _old_migrations(tmp_path))  # the database as the previous release left it
+    migrate(old_db, up_to=11)  # the database as the previous release left it
     with connect("pipeline", old_db) as conn:
         ingest.load_archive(conn, list_files(folder), "old-load")
     with connect("admin", migrated_db) as src, connect("admin", old_db) as dst:

@@ -11,14 +11,17 @@ A run validates its window only: batches are days (≤ 2 days), months (≤ 62 d
 years of `observed_at`, one checkpoint per granularity. The observations asset is the
 view processed_data.observations_to_validate, narrowed on GX's connection to the span
 of the run's day or month batches, so their queries read those days and not the whole
-table (year batches scan it, as a scan is faster for them). GX is
-imported lazily: it takes seconds, and only the validate step needs it.
+table. Year batches get a context each, narrowed to their year, so a year costs the same
+with one year or twenty loaded; only where processed_data holds nothing outside the year is
+the view left whole (a plain scan then reads the same rows for less). GX is imported
+lazily: it takes seconds, and only the validate step needs it.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,6 +30,7 @@ from urllib.parse import quote
 
 from lumen import quality
 from lumen.config import Settings, get_settings
+from lumen.db import connect
 from lumen.db.engine import role_conn
 from lumen.errors import LumenError
 
@@ -34,8 +38,10 @@ DATASOURCE = "lumen"
 URL_VARIABLE = "LUMEN_GX_DATABASE_URL"
 GRANULARITIES = ("daily", "monthly", "yearly")
 KEEP_RESULTS = 20
-# batches read through the narrowed view (an index finds their rows); wider ones scan the table
+# batches that share one context, narrowed to their joint span; a year batch is narrowed alone
 NARROWED = ("daily", "monthly")
+Batch = tuple[str, dict[str, int]]  # ("daily" | "monthly" | "yearly", its batch parameters)
+Span = tuple[datetime, datetime]  # UTC [from, to)
 UFS = ["AC", "AL", "AM", "AP", "BA", "CE", "DF", "ES", "GO", "MA", "MG", "MS", "MT", "PA",
        "PB", "PE", "PI", "PR", "RJ", "RN", "RO", "RR", "RS", "SC", "SE", "SP", "TO"]  # fmt: skip
 
@@ -66,7 +72,7 @@ def gx_dir(settings: Settings | None = None) -> Path:
     return (settings or get_settings()).root / "expectations"
 
 
-def _context(settings: Settings, window: tuple[datetime, datetime] | None = None):
+def _context(settings: Settings, window: Span | None = None):
     """The file context, with the reader's URL in the environment (never in a file).
 
     `window` sets lumen.validate_from/_to on GX's connections: the observations asset is the
@@ -135,7 +141,7 @@ def station_expectations() -> list[Any]:
     ]
 
 
-def setup(settings: Settings | None = None, window: tuple[datetime, datetime] | None = None):
+def setup(settings: Settings | None = None, window: Span | None = None):
     """Create (or find) the data source, assets, suites, validation definitions and checkpoints."""
     settings = settings or get_settings()
     import great_expectations as gx
@@ -196,11 +202,11 @@ def setup(settings: Settings | None = None, window: tuple[datetime, datetime] | 
     return ctx
 
 
-def window_batches(start: datetime, end: datetime) -> list[tuple[str, dict[str, int]]]:
+def window_batches(start: datetime, end: datetime) -> list[Batch]:
     """The fewest date batches that cover [start, end): days, months or years."""
     last = end - timedelta(microseconds=1)
     span = end - start
-    out: list[tuple[str, dict[str, int]]] = []
+    out: list[Batch] = []
     if span <= timedelta(days=2):
         day = start.date()
         while day <= last.date():
@@ -216,7 +222,7 @@ def window_batches(start: datetime, end: datetime) -> list[tuple[str, dict[str, 
     return out
 
 
-def batches_span(batches: list[tuple[str, dict[str, int]]]) -> tuple[datetime, datetime]:
+def batches_span(batches: list[Batch]) -> Span:
     """The UTC instants [from, to) that the batches cover: whole days, months or years."""
 
     def first(params: dict[str, int]) -> datetime:
@@ -233,18 +239,57 @@ def batches_span(batches: list[tuple[str, dict[str, int]]]) -> tuple[datetime, d
     return first(batches[0][1]), after(*batches[-1])
 
 
+def batch_reads(batches: list[Batch], holds_outside: Callable[[Span], bool]) -> list[tuple[Span | None, list[Batch]]]:
+    """Which batches share a GX context, and the span its connections narrow the view to.
+
+    Day and month batches: one context over their joint span. Year batches: one each, narrowed
+    to its year, unless `holds_outside(year)` says processed_data has no row outside it."""
+    if batches[0][0] in NARROWED:
+        return [(batches_span(batches), batches)]
+    out: list[tuple[Span | None, list[Batch]]] = []
+    for batch in batches:
+        year = batches_span([batch])
+        out.append((year if holds_outside(year) else None, [batch]))
+    return out
+
+
+def _holds_outside(settings: Settings) -> Callable[[Span], bool]:
+    def ask(span: Span) -> bool:
+        with connect("reader", settings) as conn:
+            return conn.execute(
+                "SELECT EXISTS (SELECT 1 FROM processed_data.observations WHERE observed_at < %(lo)s)"
+                " OR EXISTS (SELECT 1 FROM processed_data.observations WHERE observed_at >= %(hi)s)",
+                {"lo": span[0], "hi": span[1]},
+            ).fetchone()[0]
+
+    return ask
+
+
 def validate(start: datetime, end: datetime, settings: Settings | None = None, stations: bool = True,
              keep: int = KEEP_RESULTS) -> ValidationReport:  # fmt: skip
     """Run the checkpoints over the window (and the stations table); Data Docs are updated."""
     settings = settings or get_settings()
     batches = window_batches(start, end)
-    ctx = setup(settings, batches_span(batches) if batches[0][0] in NARROWED else None)
+    reads = batch_reads(batches, _holds_outside(settings))
+    report = ValidationReport()
+    for i, (span, group) in enumerate(reads):
+        ctx = setup(settings, span)
+        runs = [(f"observations_{g}", params) for g, params in group]
+        if stations and i == len(reads) - 1:
+            runs.append(("stations", {}))
+        _run(ctx, runs, report)
+    if len(report.empty) == len(batches):
+        report.failures.append(
+            f"no rows in processed_data between {start:%Y-%m-%d %H:%M} and {end:%Y-%m-%d %H:%M} UTC: "
+            "run clean for that window first"
+        )
+    prune_results(settings, keep)
+    return report
+
+
+def _run(ctx, runs: list[tuple[str, dict[str, int]]], report: ValidationReport) -> None:
     from great_expectations.exceptions.exceptions import NoAvailableBatchesError  # after setup's env
 
-    report = ValidationReport()
-    runs = [(f"observations_{g}", params) for g, params in batches]
-    if stations:
-        runs.append(("stations", {}))
     for name, params in runs:
         label = name if not params else f"{name.split('_')[1]} " + "-".join(f"{v:02d}" for v in params.values())
         report.batches.append(label)
@@ -256,13 +301,6 @@ def validate(start: datetime, end: datetime, settings: Settings | None = None, s
         for vr in result.run_results.values():
             report.evaluated += vr.statistics["evaluated_expectations"]
             report.failures += [f"{label}: {_describe(r)}" for r in vr.results if not r.success]
-    if len(report.empty) == len(batches):
-        report.failures.append(
-            f"no rows in processed_data between {start:%Y-%m-%d %H:%M} and {end:%Y-%m-%d %H:%M} UTC: "
-            "run clean for that window first"
-        )
-    prune_results(settings, keep)
-    return report
 
 
 def _describe(result) -> str:

@@ -136,6 +136,47 @@ def test_gx_reads_only_the_window_it_was_given(gx_home, clean_sample):
     assert 0 < seen == day < everything
 
 
+def test_batch_reads_narrow_each_year_to_itself_unless_nothing_lies_outside():
+    d = lambda *a: datetime(*a, tzinfo=UTC)  # noqa: E731
+    days = validation.window_batches(d(2024, 1, 1, 23), d(2024, 1, 2, 2))
+    assert validation.batch_reads(days, lambda span: True) == [((d(2024, 1, 1), d(2024, 1, 3)), days)]
+    years = validation.window_batches(d(2023, 6, 1), d(2025, 1, 1))
+    assert validation.batch_reads(years, lambda span: True) == [
+        ((d(2023, 1, 1), d(2024, 1, 1)), [years[0]]), ((d(2024, 1, 1), d(2025, 1, 1)), [years[1]])]  # fmt: skip
+    only_2024 = lambda span: span[0].year != 2024  # noqa: E731  (processed_data holds 2024 alone)
+    assert validation.batch_reads(years, only_2024) == [((d(2023, 1, 1), d(2024, 1, 1)), [years[0]]),
+                                                        (None, [years[1]])]  # fmt: skip
+
+
+def test_a_year_batch_reads_its_year_only(gx_home, clean_sample, tmp_path, monkeypatch):
+    """#14: with 2023 loaded beside 2024, GX's connections for the 2024 batch see 2024's rows only."""
+    import sqlalchemy as sa
+
+    earlier = generate(tmp_path / "y", start=datetime(2023, 11, 1).date(), days=2)
+    with connect("pipeline", clean_sample) as conn:
+        ingest.load_archive(conn, list_files(earlier.archive_zip), "load")
+        transform.clean(conn, datetime(2023, 11, 1, tzinfo=UTC), datetime(2023, 11, 3, tzinfo=UTC), "run-2023")
+    with connect("reader", clean_sample) as conn:
+        per_year = dict(conn.execute("SELECT extract(year FROM observed_at)::int, count(*) "
+                                     "FROM processed_data.observations GROUP BY 1").fetchall())  # fmt: skip
+    seen: list[int] = []
+    real_setup = validation.setup
+
+    def setup_and_count(settings, window=None):
+        ctx = real_setup(settings, window)
+        engine = sa.create_engine(os.environ[validation.URL_VARIABLE])
+        with engine.connect() as conn:
+            seen.append(conn.execute(sa.text("SELECT count(*) FROM processed_data.observations_to_validate")).scalar())
+        engine.dispose()
+        return ctx
+
+    monkeypatch.setattr(validation, "setup", setup_and_count)
+    report = validation.validate(datetime(2023, 1, 1, tzinfo=UTC), datetime(2025, 1, 1, tzinfo=UTC), clean_sample)
+    assert report.success, report.failures
+    assert report.batches == ["yearly 2023", "yearly 2024", "stations"]
+    assert seen == [per_year[2023], per_year[2024]] and min(per_year.values()) > 0
+
+
 def test_real_a807_years_pass_the_suites(gx_home, migrated_db):
     from tests.conftest import samples_dir
 

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     metabase_admin_email: str = Field("admin@lumen.local", **_env("LUMEN_METABASE_ADMIN_EMAIL"))
     metabase_admin_password: SecretStr | None = Field(None, **_env("LUMEN_METABASE_ADMIN_PASSWORD"))
     jupyter_token: SecretStr | None = Field(None, **_env("JUPYTER_TOKEN"))
+    mlflow_uri: str = Field("http://127.0.0.1:5000", **_env("LUMEN_MLFLOW_URI"))
+    mlflow_password: SecretStr | None = Field(None, **_env("LUMEN_MLFLOW_PASSWORD"))
+    mlflow_database: str = Field("mlflow", **_env("LUMEN_MLFLOW_DATABASE"))
+    forecast_model: str = Field("lumen-next-hour-temperature", **_env("LUMEN_FORECAST_MODEL"))
     inmet_timeout_s: float = Field(30.0, gt=0, **_env("INMET_TIMEOUT"))
 
     @model_validator(mode="before")
@@ -73,7 +77,7 @@ class Settings(BaseSettings):
             raise ValueError("must be a postgresql://user:password@host:port/database URL")
         return SecretStr(raw)
 
-    @field_validator("database_name")
+    @field_validator("database_name", "mlflow_database")
     @classmethod
     def _identifier(cls, value: str) -> str:
         if not value.replace("_", "").isalnum() or value[0].isdigit():
@@ -98,6 +102,7 @@ class Settings(BaseSettings):
             self.reader_password,
             self.inmet_token,
             self.mage_owner_password,
+            self.mlflow_password,
         ]
         return [s.get_secret_value() for s in secrets if s is not None and s.get_secret_value()]
 

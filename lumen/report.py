@@ -27,6 +27,8 @@ class ReportData:
     latest: pd.DataFrame
     quality: pd.DataFrame
     names: dict[str, str]
+    forecast: pd.DataFrame  # next-hour forecasts whose target hour was observed: predicted, band, observed
+    skill: pd.DataFrame  # per station: forecasts, MAE of the model and of persistence, interval coverage
 
 
 def load(stations: str, start: str, end: str, settings: Settings | None = None) -> ReportData:
@@ -64,11 +66,75 @@ def load(stations: str, start: str, end: str, settings: Settings | None = None) 
             conn,
             params=params,
         )
+        forecast, skill = _forecasts(conn, params)
     eng.dispose()
     if daily.empty:
         raise LumenError(f"no processed data for {', '.join(codes) or 'any station'} between {start} and {end}")
     names = dict(zip(latest["station_code"], latest["name"], strict=False))
-    return ReportData(codes, start, end, daily, latest, quality, names)
+    return ReportData(codes, start, end, daily, latest, quality, names, forecast, skill)
+
+
+def _forecasts(conn, params: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The window's forecasts next to what was then observed, and the skill per station."""
+    forecast = pd.read_sql_query(
+        text(
+            "SELECT f.station_code, f.target_at, f.predicted_c, f.p10_c, f.p90_c, o.air_temp_c AS observed_c, "
+            "f.model_name, f.model_version FROM analytics.temperature_forecast f "
+            "LEFT JOIN processed_data.observations o "
+            "ON o.station_code = f.station_code AND o.observed_at = f.target_at "
+            "WHERE f.station_code = ANY(:codes) AND f.target_at >= CAST(:start AS date) "
+            "AND f.target_at < CAST(:end AS date) + 1 ORDER BY 1, 2"
+        ),
+        conn,
+        params=params,
+    )
+    skill = pd.read_sql_query(
+        text(
+            "SELECT station_code, sum(n_forecasts) AS forecasts, "
+            "round((sum(mae_model_c * n_forecasts) / sum(n_forecasts))::numeric, 2) AS mae_model_c, "
+            "round((sum(mae_persistence_c * n_forecasts) / sum(n_forecasts))::numeric, 2) AS mae_persistence_c, "
+            "round((100 * sum(coverage_10_90 * n_forecasts) / sum(n_forecasts))::numeric, 0) AS coverage_10_90_pct "
+            "FROM analytics.forecast_skill WHERE station_code = ANY(:codes) AND local_date BETWEEN :start AND :end "
+            "GROUP BY 1 ORDER BY 1"
+        ),
+        conn,
+        params=params,
+    )
+    return forecast, skill
+
+
+def forecast_text(data: ReportData) -> str:
+    if data.forecast.empty:
+        return (
+            "No next-hour forecasts for these stations and days yet: a model is trained by the daily "
+            "`forecast_train` pipeline (or `lumen forecast train`), and the hourly run forecasts from it."
+        )
+    models = sorted({f"`{n}` v{v}" for n, v in zip(data.forecast["model_name"], data.forecast["model_version"],
+                                                    strict=True)})  # fmt: skip
+    demo = " — the demo's small model, trained on 2½ weeks of the generated sample" if any(
+        "demo" in m for m in models) else ""  # fmt: skip
+    return (f"Air temperature one hour ahead, by {', '.join(models)}{demo}, with its 10–90 % interval, against "
+            "what was then observed. The table compares its mean absolute error with persistence (the next "
+            "hour = the last observed hour).")  # fmt: skip
+
+
+def forecast_figure(data: ReportData, most: int = 4):
+    """Forecast (line and 10–90 % band) against the observation, one panel per station (the first `most`)."""
+    import matplotlib.pyplot as plt
+
+    codes = list(dict.fromkeys(data.forecast["station_code"]))[:most]
+    fig, axes = plt.subplots(len(codes), 1, figsize=(10, 2.4 * len(codes)), sharex=True, squeeze=False)
+    for ax, code in zip(axes[:, 0], codes, strict=True):
+        f = data.forecast[data.forecast["station_code"] == code]
+        ax.fill_between(f["target_at"], f["p10_c"], f["p90_c"], alpha=0.25, label="10–90 %")
+        ax.plot(f["target_at"], f["predicted_c"], lw=1.2, label="forecast")
+        ax.plot(f["target_at"], f["observed_c"], "k.", ms=2.5, label="observed")
+        ax.set_ylabel("°C")
+        ax.set_title(data.names.get(code, code), fontsize=9)
+    axes[0, 0].legend(fontsize=7, ncol=3, loc="upper left")
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    return fig
 
 
 def narrative(data: ReportData) -> str:

@@ -42,18 +42,22 @@ def parse_window(start: str | date | datetime, end: str | date | datetime) -> tu
 
 
 HOURLY_WINDOW_HOURS = 3  # each hourly run re-checks the last 3 hours (late INMET data)
+TRAIN_WINDOW_DAYS = 730  # the daily forecast_train run learns from the last two years
 
 
 def run_window(pipeline: str, at: datetime | None = None, start: str = "", end: str = "") -> dict[str, str]:
     """A pipeline run's id and window: the HOURLY_WINDOW_HOURS before `at` (the run's execution
-    date, not the wall clock, so catch-up runs get their own hours), or `start`/`end` when given."""
+    date, not the wall clock, so catch-up runs get their own hours; TRAIN_WINDOW_DAYS for
+    forecast_train), or `start`/`end` when given."""
     at = (at or datetime.now(UTC)).astimezone(UTC).replace(minute=0, second=0, microsecond=0)
     if start:
         parse_instant(start)
     if end:
         parse_instant(end, end=True)
+    back = timedelta(days=TRAIN_WINDOW_DAYS) if pipeline == "forecast_train" else timedelta(hours=HOURLY_WINDOW_HOURS)
     return {
         "run_id": f"{pipeline}-{at:%Y%m%dT%H%MZ}-{secrets.token_hex(3)}",
-        "start": start or f"{at - timedelta(hours=HOURLY_WINDOW_HOURS):%Y-%m-%dT%H:%M}",
+        "pipeline": pipeline,
+        "start": start or f"{at - back:%Y-%m-%dT%H:%M}",
         "end": end or f"{at:%Y-%m-%dT%H:%M}",
     }

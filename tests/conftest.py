@@ -8,6 +8,7 @@ databases there.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -27,7 +28,8 @@ from lumen.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_SAMPLES = ROOT.parent / "shared" / "inmet-samples"
-TEST_PASSWORDS = {"LUMEN_PIPELINE_PASSWORD": "pipe-Test-9f2c", "LUMEN_READER_PASSWORD": "read-Test-41ab"}
+TEST_PASSWORDS = {"LUMEN_PIPELINE_PASSWORD": "pipe-Test-9f2c", "LUMEN_READER_PASSWORD": "read-Test-41ab",
+                  "LUMEN_MLFLOW_PASSWORD": "mlfl-Test-0c3d"}  # fmt: skip
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -126,6 +128,41 @@ def migrated_db(pg_admin_url: str, migrated_template: str) -> Iterator[Settings]
     with empty_database(pg_admin_url, template=migrated_template) as settings:
         migrate(settings)
         yield settings
+
+
+@pytest.fixture(scope="session")
+def mlflow_server(pg_admin_url: str, migrated_template: str, tmp_path_factory: pytest.TempPathFactory
+                  ) -> Iterator[Settings]:  # fmt: skip
+    """A real MLflow tracking server for the session, on its own database of the session's PostgreSQL
+    (`migrate` of the template created role and database) and a free port."""
+    import socket
+
+    from lumen.run import mlflow_server as server
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings = make_settings(LUMEN_DATABASE_URL=_with_db(pg_admin_url, "postgres"), LUMEN_MLFLOW_URI=f"http://127.0.0.1:{port}",
+                             LUMEN_STATE_DIR=str(tmp_path_factory.mktemp("mlflow")), **TEST_PASSWORDS)  # fmt: skip
+    server.start(settings)
+    yield settings
+    server.stop(settings)
+
+
+@pytest.fixture(scope="session")
+def mlflow_uri(mlflow_server: Settings) -> str:
+    return mlflow_server.mlflow_uri
+
+
+@pytest.fixture()
+def no_model(mlflow_uri: str) -> str:
+    """The session's MLflow with no registered forecast model (a test starts before any training)."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    with contextlib.suppress(MlflowException):  # none yet
+        MlflowClient(mlflow_uri, mlflow_uri).delete_registered_model(make_settings().forecast_model)
+    return mlflow_uri
 
 
 def lumen_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:

@@ -9,6 +9,7 @@ import typer
 
 from lumen.cli import db as cli_db
 from lumen.cli import dbt as cli_dbt
+from lumen.cli import forecast as cli_forecast
 from lumen.cli import ingest as cli_ingest
 from lumen.cli import pipeline as cli_pipeline
 from lumen.cli import quality as cli_quality
@@ -23,6 +24,8 @@ app.add_typer(cli_ingest.app, name="ingest")
 app.add_typer(cli_pipeline.app, name="pipeline")
 app.add_typer(cli_serve.metabase_app, name="metabase")
 app.add_typer(cli_serve.lab_app, name="lab")
+app.add_typer(cli_forecast.app, name="forecast")
+app.add_typer(cli_forecast.mlflow_app, name="mlflow")
 app.command("stations")(cli_ingest.stations_command)
 app.command("sample")(cli_ingest.sample_command)
 app.command("clean")(cli_quality.clean_command)

@@ -10,12 +10,12 @@ from lumen.cli.common import console, debug_enabled, new_app
 from lumen.config import get_settings
 from lumen.errors import LumenError
 
-app = new_app("Mage pipelines: inmet_hourly (scheduled) and inmet_backfill.")
+app = new_app("Mage pipelines: inmet_hourly and forecast_train (scheduled), inmet_backfill.")
 
 
 @app.command("run")
 def run_command(
-    pipeline: str = typer.Argument(..., help="hourly or backfill."),
+    pipeline: str = typer.Argument(..., help="hourly, backfill or forecast_train."),
     archive: str | None = typer.Option(None, help="backfill: years or paths, comma-separated (2023,2024 or a ZIP)."),
     start: str | None = typer.Option(None, help="Window start, UTC (YYYY-MM-DD or YYYY-MM-DDTHH:MM)."),
     end: str | None = typer.Option(None, help="Window end, UTC (a date is included)."),
@@ -59,7 +59,7 @@ def _failed_step(settings, since: datetime) -> str:
 
 @app.command("start")
 def start_command(port: int = typer.Option(6789, help="Mage UI port (127.0.0.1).")) -> None:
-    """Start Mage (UI with login, and the scheduler that runs inmet_hourly every hour)."""
+    """Start Mage (UI with login, and the scheduler: inmet_hourly every hour, forecast_train daily)."""
     from lumen.run import mage
 
     pid = mage.start(get_settings(), port)

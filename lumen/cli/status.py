@@ -79,6 +79,10 @@ def print_summary(settings: Settings) -> None:
             if error:
                 console.print(f"            {error.splitlines()[0]}")
     console.print(lock)
+    from lumen.forecast.tracking import answers
+
+    state = "answering" if answers(settings.mlflow_uri, timeout_s=2) else "not answering (`lumen mlflow start`)"
+    console.print(f"MLflow (runs, models, the forecast champion): {settings.mlflow_uri} — {state}")
     docs = settings.root / "expectations" / "uncommitted" / "data_docs" / "local_site" / "index.html"
     if docs.exists():
         console.print(f"Data Docs: {docs}")

@@ -45,7 +45,7 @@ def step_command(
 
 
 def window_command(
-    pipeline: str = typer.Option(..., help="hourly or backfill."),
+    pipeline: str = typer.Option(..., help="hourly, backfill or forecast_train."),
     at: str = typer.Option("", help="The run's execution date (ISO 8601; default: now)."),
     start: str = typer.Option("", help="The window's start, when the run was given one."),
     end: str = typer.Option("", help="The window's end, when the run was given one."),

@@ -20,6 +20,7 @@ import psycopg
 from psycopg import sql
 
 from lumen.config import Settings, get_settings
+from lumen.db import mlflow_db
 from lumen.db.engine import ROLES, connect
 from lumen.errors import DatabaseError
 
@@ -90,6 +91,7 @@ def migrate(settings: Settings | None = None, directory: Path = SQL_DIR, up_to: 
                 _derive_station_zones(conn)
             _sync_role_logins(conn, settings)
             _sync_database_privileges(conn)
+            mlflow_db.ensure(conn, settings)  # MLflow's own (empty) database: its server migrates it
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_KEY,))
     from lumen import analytics  # dbt's models, built as the pipeline role once it can log in

@@ -26,6 +26,9 @@ FEATURES = [
     *STATION,
     "clim_change",
 ]  # fmt: skip
+# What the served model (MLflow pyfunc) takes: the features but the climatology, which the model
+# carries from its own training data, and the target's month and UTC hour to look it up.
+MODEL_INPUT = [c for c in FEATURES if c != "clim_change"] + ["month", "hour_utc"]
 
 
 def complete_grid(observations: pd.DataFrame) -> pd.DataFrame:
@@ -65,7 +68,10 @@ def issue_rows(grid: pd.DataFrame, stations: pd.DataFrame) -> pd.DataFrame:
         f["target_c"] = t.shift(-1)
         f["target_change"] = f["target_c"] - t
         out.append(f)
-    rows = pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=["station_code", "issued_at"])
+    if not out:  # no observation in the window: no rows, with the columns of any other answer
+        return pd.DataFrame(columns=["station_code", "issued_at", "target_at", *MODEL_INPUT[1:], "target_c",
+                                     "target_change"])  # fmt: skip
+    rows = pd.concat(out, ignore_index=True)
     rows = rows.merge(stations[["station_code", *STATION]], on="station_code", how="left")
     # the target hour's local *solar* time: stations span UTC−5…−2 and their clocks differ from the sun
     solar = (rows["target_at"].dt.hour + rows["target_at"].dt.minute / 60 + rows["longitude"].fillna(-47.0) / 15) % 24

@@ -43,17 +43,22 @@ class Model:
     clim: pd.DataFrame  # station, month, hour_utc → mean change (training data only)
     margin: float = 0.0  # °C added to both sides of the quantile interval (conformal calibration)
 
-    def predict(self, rows: pd.DataFrame) -> pd.DataFrame:
-        """predicted_c, p10_c, p90_c for issue rows (temp_lag1 = the last observed temperature)."""
-        rows = fx.with_climatology(rows, self.clim)
+    def predict_values(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """predicted_c, p10_c, p90_c for issue rows (temp_lag1 = the last observed temperature), in order.
+        The interval always holds the point forecast (the quantile trees are separate models)."""
+        rows = fx.with_climatology(rows.reset_index(drop=True), self.clim)
         x = fx.matrix(rows, self.categories)
         base = rows["temp_lag1"].to_numpy()
+        point = base + self.point.predict(x)
         lo, hi = (self.quantiles[q].predict(x) for q in QUANTILES)
-        return pd.DataFrame({
-            "station_code": rows["station_code"].to_numpy(), "issued_at": rows["issued_at"].to_numpy(),
-            "target_at": rows["target_at"].to_numpy(), "predicted_c": base + self.point.predict(x),
-            "p10_c": base + np.minimum(lo, hi) - self.margin, "p90_c": base + np.maximum(lo, hi) + self.margin,
-        })  # fmt: skip
+        p10 = np.minimum(base + np.minimum(lo, hi) - self.margin, point)
+        p90 = np.maximum(base + np.maximum(lo, hi) + self.margin, point)
+        return pd.DataFrame({"predicted_c": point, "p10_c": p10, "p90_c": p90})
+
+    def predict(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """station_code, issued_at, target_at and the predicted values."""
+        keys = rows[["station_code", "issued_at", "target_at"]].reset_index(drop=True)
+        return pd.concat([keys, self.predict_values(rows)], axis=1)
 
 
 @dataclass

@@ -19,7 +19,7 @@ from lumen.config import Settings, get_settings
 from lumen.errors import LumenError
 from lumen.run import services
 
-PIPELINES = {"hourly": "inmet_hourly", "backfill": "inmet_backfill"}
+PIPELINES = {"hourly": "inmet_hourly", "backfill": "inmet_backfill", "forecast_train": "forecast_train"}
 
 
 def mage_bin(settings: Settings) -> str:

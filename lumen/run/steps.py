@@ -58,6 +58,8 @@ STEPS: dict[str, Step] = {
         Step(2, "clean", {**WINDOW, "stations": str}, ("start", "end")),
         Step(3, "validate", dict(WINDOW), ("start", "end")),
         Step(4, "publish", dict(WINDOW)),
+        Step(5, "train", {**WINDOW, "stations": str, "test_from": str}, ("start", "end")),
+        Step(6, "forecast", {**WINDOW, "stations": str}),
     )
 }
 
@@ -79,7 +81,7 @@ def check_params(step: Step, raw: dict[str, str]) -> dict[str, object]:
             typed[key] = kind(value)
         except (TypeError, ValueError):
             raise StepError(f"step {step.name}: parameter {key}={value!r} is not a {kind.__name__}") from None
-    for key in ("start", "end"):
+    for key in ("start", "end", "test_from"):
         if typed.get(key):
             parse_instant(str(typed[key]), end=key == "end")  # raises a LumenError naming the value
     station_codes(str(typed.get("stations") or ""))  # the same: no text that is not a code reaches a URL

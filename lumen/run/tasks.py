@@ -133,6 +133,33 @@ def publish(run_id: str, start: str = "", end: str = "") -> dict:
     }
 
 
+def train(run_id: str, start: str, end: str, stations: str = "", test_from: str = "") -> dict:
+    """Train the next-hour model on the window, log it to MLflow, promote it if it earns it."""
+    from lumen.forecast.train import train as fit_and_log
+    from lumen.run.steps import git_commit
+
+    settings = get_settings()
+    lo, hi = parse_window(start, end)
+    codes = station_codes(stations) or None
+    cut = parse_instant(test_from) if test_from else None
+    result = fit_and_log(settings, lo, hi, codes, cut, git_commit(settings.root))
+    return {"rows_in": result.rows["train_rows"] + result.rows["test_rows"], "rows_out": result.metrics["n"],
+            "mlflow_run_id": result.run_id, "model_version": result.version, "promoted": result.promoted,
+            "metrics": result.metrics, "summary": result.line(), "seconds": result.seconds}  # fmt: skip
+
+
+def forecast(run_id: str, start: str = "", end: str = "", stations: str = "") -> dict:
+    """Next-hour forecasts from the champion (no window: issued at the newest observed hour)."""
+    from lumen.forecast.predict import predict
+
+    lo, hi = parse_window(start, end) if start or end else (None, None)
+    result = predict(get_settings(), run_id, lo, hi, station_codes(stations) or None)
+    return {"rows_in": result.written + len(result.skipped), "rows_out": result.written,
+            "model_version": result.version, "skipped": result.skipped, "summary": result.line(),
+            "warning": f"{len(result.skipped)} station(s) without their last 24 h" if result.skipped else "",
+            "seconds": result.seconds}  # fmt: skip
+
+
 def record(result_path: str, result: dict) -> None:
     """Hand the step's figures back to the runner (`lumen step`)."""
     if result_path:

@@ -24,7 +24,7 @@ def home(tmp_path: Path) -> Path:
 
 
 @pytest.fixture()
-def env(home: Path, migrated_db) -> dict[str, str]:
+def env(home: Path, migrated_db, mlflow_uri: str) -> dict[str, str]:
     s = migrated_db
     return {
         **os.environ,
@@ -33,6 +33,8 @@ def env(home: Path, migrated_db) -> dict[str, str]:
         "LUMEN_DATABASE_URL": s.database_url.get_secret_value(),
         "LUMEN_PIPELINE_PASSWORD": s.pipeline_password.get_secret_value(),
         "LUMEN_READER_PASSWORD": s.reader_password.get_secret_value(),
+        "LUMEN_MLFLOW_PASSWORD": s.mlflow_password.get_secret_value(),
+        "LUMEN_MLFLOW_URI": mlflow_uri,
         "INMET_TOKEN": "tok-Secret-5e1f",
         "DEFAULT_OWNER_PASSWORD": "mage-Secret-77aa",
         "LUMEN_MAGE_BIN": str(MAGE),

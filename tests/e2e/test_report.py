@@ -14,7 +14,7 @@ from tests.e2e.conftest import lumen
 pytestmark = pytest.mark.slow
 
 
-def test_report_renders_with_plots_and_no_errors(env):
+def test_report_renders_with_plots_and_no_errors(env, no_model):
     home = Path(env["LUMEN_HOME"])
     assert lumen(env, "sample", "--out", str(home / "s"), "--days", "7").returncode == 0
     assert lumen(env, "stations", "--file", str(home / "s/api/estacoes_T.json"), "--save").returncode == 0
@@ -28,12 +28,35 @@ def test_report_renders_with_plots_and_no_errors(env):
     page = browser.dom(html.as_uri())
     headings = re.findall(r"<h[12][^>]*>(.*?)<", page)
     assert headings[:1] == ["LÚMEN — weather report"]
-    assert {"In short", "Temperature", "Daily rain", "Latest readings", "Data quality"} <= {h.strip() for h in headings}
+    assert {"In short", "Temperature", "Daily rain", "Next-hour forecast", "Latest readings", "Data quality"} <= {
+        h.strip() for h in headings
+    }
     images = re.findall(r'<img[^>]+src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
     assert len(images) == 2 and all(len(i) > 20_000 for i in images)  # two real plots
     body = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", page, flags=re.S)
     text = re.sub(r"<[^>]+>", " ", body)
     assert "Traceback" not in text and "Error" not in text and "def " not in text  # no code cells
     assert "CURITIBA" in text and "4 station(s)" in text
+    assert "No next-hour forecasts for these stations and days yet" in text  # nothing trained: said, not an error
     shot = browser.screenshot(html.as_uri(), ROOT / "runs" / "screenshots" / "weather_report.png")
     assert shot.stat().st_size > 50_000
+
+
+def test_report_shows_forecasts_against_observations_and_skill(env, no_model):
+    home = Path(env["LUMEN_HOME"])
+    assert lumen(env, "sample", "--out", str(home / "s"), "--days", "12").returncode == 0
+    zpath = str(home / "s/archive/2024.zip")
+    run = lumen(env, "pipeline", "run", "backfill", "--archive", zpath, "--start", "2024-11-01", "--end", "2024-11-12")
+    assert run.returncode == 0, run.stderr[-2000:]
+    trained = lumen(env, "forecast", "train", "--start", "2024-11-01", "--end", "2024-11-12")
+    assert trained.returncode == 0, trained.stderr[-2000:]
+    done = lumen(env, "forecast", "predict", "--start", "2024-11-10", "--end", "2024-11-12")
+    assert done.returncode == 0 and "next-hour forecast(s) issued 2024-11-10 00:00 … 2024-11-12 23:00" in done.stdout
+    out = lumen(env, "report", "--start", "2024-11-01", "--end", "2024-11-12")
+    assert out.returncode == 0, out.stderr[-2000:]
+    page = browser.dom(Path(out.stdout.strip().splitlines()[-1]).as_uri())
+    images = re.findall(r'<img[^>]+src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
+    assert len(images) == 3 and all(len(i) > 20_000 for i in images)  # temperature, rain, forecast
+    text = re.sub(r"<[^>]+>", " ", re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", page, flags=re.S))
+    assert re.search(r"by\s+lumen-next-hour-temperature\s+v1,", text), "the model that made them is named"
+    assert "mae_persistence_c" in text and "coverage_10_90_pct" in text  # the skill table

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import re
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import yaml
@@ -14,10 +12,9 @@ from lumen.db import connect
 from lumen.sample import generate
 from tests.e2e.conftest import free_port, lumen
 from tests.fakes.http import FakeServer
-from tests.fakes.inmet import compact
+from tests.fakes.inmet import serve_sample
 
 pytestmark = pytest.mark.slow
-ROUTE = re.compile(r"^/estacao/(\d{4}-\d\d-\d\d)/(\d{4}-\d\d-\d\d)/([A-Z]\d{3})$")
 
 
 def test_committed_trigger_is_hourly_and_stable():
@@ -29,27 +26,18 @@ def test_committed_trigger_is_hourly_and_stable():
     assert trigger["last_enabled_at"] is not None  # else Mage rewrites the file on every new scheduler DB
 
 
-def test_scheduler_runs_the_hourly_pipeline(home, env, migrated_db, tmp_path):
+def test_scheduler_runs_the_hourly_pipeline(home, env, migrated_db, no_model, tmp_path):
     triggers = home / "mage_project/pipelines/inmet_hourly/triggers.yaml"
     triggers.write_text(triggers.read_text().replace("'@hourly'", "'* * * * *'"))
+    training = home / "mage_project/pipelines/forecast_train/triggers.yaml"  # this test is the hourly one's
+    training.write_text(training.read_text().replace("status: active", "status: inactive"))
     metadata = home / "mage_project/pipelines/inmet_hourly/metadata.yaml"  # the sample's stations
     metadata.write_text(metadata.read_text().replace("stations: A001,A621,A652,A807", "stations: Z001,Z621,Z652,Z807"))
     today = datetime.now(UTC).date()
     sample = generate(tmp_path / "s", start=today - timedelta(days=1), days=2)
-    records = {code: json.loads(path.read_text()) for code, path in sample.api_json.items()}
-
-    def inmet(handler):
-        match = ROUTE.match(handler.path)
-        if not match:
-            return 404, {}, b"<html>404</html>"
-        first, last, code = date.fromisoformat(match[1]), date.fromisoformat(match[2]), match[3]
-        rows = [r for r in records.get(code, []) if first <= date.fromisoformat(r["DT_MEDICAO"]) <= last]
-        return (200, {"Content-Type": "application/json"}, compact(rows)) if rows else (204, {}, b"")
-
     port = free_port()
     with FakeServer() as fake:
-        fake.fallback = inmet
-        fake.routes["/estacoes/T"] = lambda _h: (200, {}, compact(json.loads(sample.stations_json.read_text())))
+        serve_sample(fake, sample)
         run_env = {**env, "INMET_API_URL": fake.url, "INMET_TOKEN": ""}
         started = lumen(run_env, "pipeline", "start", "--port", str(port))
         assert started.returncode == 0, started.stderr
@@ -60,7 +48,7 @@ def test_scheduler_runs_the_hourly_pipeline(home, env, migrated_db, tmp_path):
                 time.sleep(3)
                 with connect("admin", migrated_db) as conn:
                     done = conn.execute(
-                        "SELECT run_id FROM ops.step_runs WHERE run_id LIKE 'hourly-%%' AND step = 'publish' "
+                        "SELECT run_id FROM ops.step_runs WHERE run_id LIKE 'hourly-%%' AND step = 'forecast' "
                         "AND status = 'succeeded' LIMIT 1"
                     ).fetchone()
                     failed = conn.execute("SELECT step, error FROM ops.step_runs WHERE status = 'failed'").fetchall()
@@ -75,8 +63,17 @@ def test_scheduler_runs_the_hourly_pipeline(home, env, migrated_db, tmp_path):
             "SELECT step, parameters FROM ops.step_runs WHERE run_id = %s ORDER BY id", done
         ).fetchall()
         api_rows = conn.execute("SELECT count(*) FROM raw_data.inmet_observations WHERE source = 'api'").fetchone()[0]
-    assert [s[0] for s in steps] == ["ingest", "clean", "validate", "publish"]
+    assert [s[0] for s in steps] == ["ingest", "clean", "validate", "publish", "forecast"]
     end = datetime.fromisoformat(steps[1][1]["end"]).replace(tzinfo=UTC)
     assert end.minute == 0 and datetime.now(UTC) - end < timedelta(hours=1, minutes=5)  # the run's own hour
     assert api_rows > 0 and any(r["path"].startswith("/estacao/") for r in fake.requests)
     assert lumen(run_env, "pipeline", "stop").stdout.strip() == "mage: was not running"
+
+
+def test_committed_training_trigger_is_daily_and_stable():
+    from tests.conftest import ROOT
+
+    path = ROOT / "mage_project/pipelines/forecast_train/triggers.yaml"
+    trigger = yaml.safe_load(path.read_text())["triggers"][0]
+    assert trigger["schedule_interval"] == "0 3 * * *" and trigger["status"] == "active"
+    assert trigger["settings"]["skip_if_previous_running"] is True and trigger["last_enabled_at"] is not None

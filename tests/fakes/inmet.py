@@ -22,3 +22,24 @@ def api_records_from_pandas_csv(path: Path) -> list[dict]:
 def compact(obj) -> bytes:
     """The live API answers compact JSON."""
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def serve_sample(fake, sample) -> None:
+    """Make a FakeServer answer as the INMET API would for a generated sample (lumen.sample):
+    the station list, and each station's records per day range (204 when there are none)."""
+    import re
+    from datetime import date
+
+    route = re.compile(r"^/estacao/(\d{4}-\d\d-\d\d)/(\d{4}-\d\d-\d\d)/([A-Z]\d{3})$")
+    records = {code: json.loads(path.read_text()) for code, path in sample.api_json.items()}
+
+    def answer(handler):
+        match = route.match(handler.path)
+        if not match:
+            return 404, {}, b"<html>404</html>"
+        first, last, code = date.fromisoformat(match[1]), date.fromisoformat(match[2]), match[3]
+        rows = [r for r in records.get(code, []) if first <= date.fromisoformat(r["DT_MEDICAO"]) <= last]
+        return (200, {"Content-Type": "application/json"}, compact(rows)) if rows else (204, {}, b"")
+
+    fake.fallback = answer
+    fake.routes["/estacoes/T"] = lambda _h: (200, {}, compact(json.loads(sample.stations_json.read_text())))

@@ -15,7 +15,7 @@ ENV_EXAMPLE = {m.group(1) for m in re.finditer(r"^([A-Z][A-Z0-9_]*)=", (ROOT / "
 
 
 def test_the_whole_stack_is_there_without_a_top_level_name():
-    assert set(SERVICES) == {"postgres", "migrate", "mage", "jupyterlab", "metabase", "metabase-setup"}
+    assert set(SERVICES) == {"postgres", "migrate", "mage", "mlflow", "jupyterlab", "metabase", "metabase-setup"}
     assert "name" not in COMPOSE  # Debian's docker-compose 1.29 rejects it
 
 
@@ -33,14 +33,26 @@ def test_images_are_pinned():
 
 
 def test_healthchecks_and_dependencies():
-    for name in ("postgres", "mage", "jupyterlab", "metabase"):
+    for name in ("postgres", "mage", "mlflow", "jupyterlab", "metabase"):
         assert SERVICES[name]["healthcheck"]["test"], name
         assert SERVICES[name]["restart"] == "unless-stopped", name
     assert SERVICES["metabase"]["healthcheck"]["test"][1].find("/api/health") > 0
     assert SERVICES["metabase-setup"]["depends_on"]["metabase"]["condition"] == "service_healthy"
     assert SERVICES["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
-    for name in ("mage", "jupyterlab", "metabase-setup"):
+    for name in ("mage", "mlflow", "jupyterlab", "metabase-setup"):
         assert SERVICES[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully", name
+
+
+def test_mlflow_has_its_own_database_allowed_hosts_and_a_volume():
+    mlflow = SERVICES["mlflow"]
+    cmd = mlflow["command"]
+    assert cmd[:2] == ["mlflow", "server"] and "--allowed-hosts" in cmd and "--serve-artifacts" in cmd
+    assert "mlflow:5000" in cmd[cmd.index("--allowed-hosts") + 1]  # how the pipeline reaches it
+    assert mlflow["environment"]["MLFLOW_BACKEND_STORE_URI"].endswith("/${LUMEN_MLFLOW_DATABASE}")
+    assert any(v.startswith("mlflow_artifacts:") for v in mlflow["volumes"])
+    assert "/health" in mlflow["healthcheck"]["test"][1]
+    assert SERVICES["mage"]["depends_on"]["mlflow"]["condition"] == "service_healthy"
+    assert SERVICES["mage"]["environment"]["LUMEN_MLFLOW_URI"] == "http://mlflow:5000"
 
 
 def _env_items():
@@ -54,8 +66,8 @@ def test_no_literal_secrets_and_every_variable_documented():
     for service, key, value in _env_items():
         if re.search(r"PASS|TOKEN|SECRET", key):
             assert re.fullmatch(r"\$\{[A-Z0-9_]+\}", value), f"{service}: {key} holds a literal value"
-        if "@" in value:  # a URL with credentials: both from .env
-            assert re.match(r"\w+://\$\{[A-Z0-9_]+\}:\$\{[A-Z0-9_]+\}@", value), f"{service}: {key}"
+        if "@" in value:  # a URL with credentials: the password from .env (the user too, or one of our roles)
+            assert re.match(r"[\w+]+://(\$\{[A-Z0-9_]+\}|lumen_\w+):\$\{[A-Z0-9_]+\}@", value), f"{service}: {key}"
         for var in re.findall(r"\$\{([A-Z0-9_]+)", value):
             assert var in ENV_EXAMPLE, f"{service}: ${{{var}}} is not documented in .env.example"
     text = (ROOT / "docker-compose.yml").read_text()

@@ -70,3 +70,9 @@ def test_a_month_training_never_saw_falls_back_to_the_station_hour_mean():
                          "clim_change": [1.0, 3.0]})  # fmt: skip
     rows = pd.DataFrame({"station_code": ["Z807", "Z807", "Z001"], "month": [2, 7, 7], "hour_utc": [5, 5, 5]})
     assert fx.with_climatology(rows, clim)["clim_change"].tolist() == [3.0, 2.0, 0.0]
+
+
+def test_no_observation_gives_no_rows_with_the_usual_columns():
+    empty = fx.complete_grid(pd.DataFrame(columns=["station_code", "observed_at", *fx.OBSERVED]))
+    rows = fx.issue_rows(empty, pd.DataFrame(columns=["station_code", *fx.STATION]))
+    assert rows.empty and {"target_at", "target_change", *fx.MODEL_INPUT} <= set(rows.columns)

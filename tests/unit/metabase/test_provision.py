@@ -30,7 +30,7 @@ def test_first_run_creates_everything_with_the_right_calls():
         report = provision(settings_for(fake), SPEC, sync_timeout_s=20)
     writes = fake.writes()
     assert writes[0] == ("POST", "/api/setup") and ("POST", "/api/session") not in writes
-    assert ("POST", "/api/database") in writes and writes.count(("POST", "/api/card")) == 5
+    assert ("POST", "/api/database") in writes and writes.count(("POST", "/api/card")) == 6
     assert writes.index(("POST", "/api/database")) < writes.index(next(w for w in writes if "sync_schema" in w[1]))
     assert writes[-1][0] == "PUT" and writes[-1][1].startswith("/api/dashboard/")
     (db,) = fake.databases.values()
@@ -38,10 +38,12 @@ def test_first_run_creates_everything_with_the_right_calls():
     assert db["details"]["user"] == "lumen_reader" and db["details"]["host"] == "postgres"
     assert db["details"]["schema-filters-patterns"] == "processed_data,analytics"
     (dash,) = fake.dashboards.values()
-    assert dash["name"] == "LÚMEN — Clima INMET" and len(dash["dashcards"]) == 5
+    assert dash["name"] == "LÚMEN — Clima INMET" and len(dash["dashcards"]) == 6
     assert {p["slug"] for p in dash["parameters"]} == {"station", "start", "end"}
     temp = next(c for c in dash["dashcards"] if fake.cards[c["card_id"]]["name"] == "Temperatura diária (°C)")
     assert {m["parameter_id"] for m in temp["parameter_mappings"]} == {"station", "start", "end"}
+    forecast = next(c for c in dash["dashcards"] if fake.cards[c["card_id"]]["name"].startswith("Previsão"))
+    assert {m["parameter_id"] for m in forecast["parameter_mappings"]} == {"station", "start", "end"}
     assert all(c["collection_id"] == dash["collection_id"] for c in fake.cards.values())
     assert "created database" in report.line() and report.dashboard_url.endswith(f"/dashboard/{dash['id']}")
 
@@ -60,7 +62,7 @@ def test_second_run_changes_nothing():
 def test_a_changed_spec_updates_in_place(tmp_path):
     changed = yaml.safe_load(SPEC.read_text())
     changed["questions"][1]["display"] = "line"
-    changed["dashboard"]["cards"] = changed["dashboard"]["cards"][:4]  # drop the quality panel
+    changed["dashboard"]["cards"] = changed["dashboard"]["cards"][:4]  # drop the quality and forecast panels
     path = tmp_path / "dashboard.yml"
     path.write_text(yaml.safe_dump(changed, allow_unicode=True))
     with FakeMetabase() as fake:
@@ -89,7 +91,7 @@ def test_embedded_socket_database_is_refused_for_metabase():
 
 def test_spec_checks(tmp_path: Path):
     spec = specs.load(SPEC)
-    assert len(spec.questions) == 5 and spec.version.startswith("v0.50")
+    assert len(spec.questions) == 6 and spec.version.startswith("v0.50")
     bad = yaml.safe_load(SPEC.read_text())
     bad["questions"][0]["sql"] += " AND x = {{undeclared}}"
     path = tmp_path / "bad.yml"

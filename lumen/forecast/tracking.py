@@ -1,0 +1,116 @@
+"""MLflow: where runs are logged, the registered model and its `champion` alias.
+
+The tracking URI is LUMEN_MLFLOW_URI (the project's server: `lumen mlflow start`, or the `mlflow`
+service under Docker). Messages name it without any password. MLflow is imported here only:
+the other steps never pay for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit, urlunsplit
+
+import pandas as pd
+
+from lumen.config import Settings
+from lumen.forecast.features import MODEL_INPUT
+from lumen.forecast.model import ForecastError, Model
+
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
+
+ALIAS = "champion"  # the registered model's name is LUMEN_FORECAST_MODEL; its experiment has the same name
+
+
+def shown_uri(uri: str) -> str:
+    """The tracking URI for messages: any password replaced by ***."""
+    parts = urlsplit(uri)
+    if parts.password:
+        netloc = parts.netloc.replace(":" + parts.password + "@", ":***@")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return uri
+
+
+def answers(uri: str, timeout_s: float = 5.0) -> bool:
+    """An MLflow server answers its health check at `uri` (http/https)."""
+    try:
+        with urllib.request.urlopen(uri.rstrip("/") + "/health", timeout=timeout_s) as resp:
+            return resp.status == 200
+    except (urllib.error.URLError, ConnectionError, TimeoutError, ValueError):
+        return False
+
+
+def client(settings: Settings) -> MlflowClient:
+    """An MLflow client on LUMEN_MLFLOW_URI, checked to answer (else ForecastError, one line)."""
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # no bars in step logs
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
+    uri = settings.mlflow_uri
+    if uri.startswith(("http://", "https://")) and not answers(uri):  # before MLflow's own retries (minutes)
+        raise ForecastError(f"MLflow does not answer at {shown_uri(uri)}: start it with `lumen mlflow start` "
+                            "(make up), or set LUMEN_MLFLOW_URI")  # fmt: skip
+    import mlflow
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    mlflow.set_tracking_uri(settings.mlflow_uri)
+    mlflow.set_registry_uri(settings.mlflow_uri)
+    c = MlflowClient(settings.mlflow_uri, settings.mlflow_uri)
+    try:
+        c.search_experiments(max_results=1)
+    except (MlflowException, OSError) as exc:
+        reason = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+        raise ForecastError(f"MLflow does not answer at {shown_uri(settings.mlflow_uri)} ({reason}): start it with "
+                            "`lumen mlflow start` (make up), or set LUMEN_MLFLOW_URI") from None  # fmt: skip
+    return c
+
+
+@dataclass
+class Champion:
+    version: str
+    run_id: str
+    model: Model
+
+
+def champion(c: MlflowClient, name: str) -> Champion | None:
+    """The model version the `champion` alias names, loaded; None when there is none yet."""
+    import mlflow.pyfunc
+    from mlflow.exceptions import MlflowException
+
+    try:
+        mv = c.get_model_version_by_alias(name, ALIAS)
+    except MlflowException as exc:
+        if exc.error_code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE", "NOT_FOUND"):
+            return None
+        raise
+    loaded = mlflow.pyfunc.load_model(f"models:/{name}@{ALIAS}")
+    return Champion(str(mv.version), str(mv.run_id), loaded.unwrap_python_model().model)
+
+
+def log_model(model: Model, example: pd.DataFrame, name: str):
+    """Log the model as an MLflow pyfunc (signature and input example) and register a new version."""
+    import mlflow.pyfunc
+    from mlflow.models import infer_signature
+
+    from lumen.forecast.pyfunc import NextHourModel
+
+    example = example[MODEL_INPUT].head(5).reset_index(drop=True)
+    example = example.astype({c: "float64" for c in ("month", "hour_utc")})  # MLflow: ints cannot be missing
+    signature = infer_signature(example, model.predict_values(example))
+    # our own object, pickled and loaded by our own code: MLflow's warning about pickles is for strangers' models
+    logging.getLogger("mlflow.pyfunc").setLevel(logging.ERROR)
+    return mlflow.pyfunc.log_model(
+        name="model", python_model=NextHourModel(model), signature=signature, input_example=example,
+        registered_model_name=name, pip_requirements=_requirements(),
+    )  # fmt: skip
+
+
+def _requirements() -> list[str]:
+    """What loading the model needs (stated, so MLflow does not load it again to infer them)."""
+    from importlib.metadata import version
+
+    return [f"{p}=={version(p)}" for p in ("lightgbm", "pandas", "numpy", "mlflow")]

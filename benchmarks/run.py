@@ -32,6 +32,8 @@ from pydantic import SecretStr
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.forecast import measure_predict, measure_training, mlflow_env, mlflow_for  # noqa: E402
+from benchmarks.report import table  # noqa: E402
 from lumen.config import get_settings  # noqa: E402
 from lumen.db import engine as dbc  # noqa: E402
 from lumen.db import server  # noqa: E402
@@ -42,22 +44,6 @@ LUMEN = str(Path(sys.executable).parent / "lumen")
 HOURS = 8784  # rows per station-year in 2024
 BENCH_DB = "lumen_bench"
 REPEATS = 3  # the two measures the ingest ratio compares are taken 3 times each (medians): the machine is noisy
-TARGETS = [  # (figure, how to compute it from the results, target text, met?)
-    ("ingest rows/s ÷ `\\copy` rows/s", lambda r: r["ingest_rows_per_s"] / r["copy_rows_per_s"], "≥ 0.5",
-     lambda v: v >= 0.5),
-    ("ingest rows/s ÷ `\\copy` of rewritten rows into one keyed table (file-by-file bound, extra)",
-     lambda r: r["ingest_rows_per_s"] / r["keyed_copy_rows_per_s"], "—", lambda v: True),
-    ("ingest rows/s ÷ naive read_csv+to_sql rows/s", lambda r: r["ingest_rows_per_s"] / r["naive_rows_per_s"], "≥ 30",
-     lambda v: v >= 30),
-    ("peak RSS during the ingest (MiB)", lambda r: r["ingest_peak_rss_mib"], "< 1024", lambda v: v < 1024),
-    ("clean+checks time ÷ bare INSERT…SELECT time", lambda r: r["clean_s"] / r["bare_insert_select_s"], "≤ 1.5",
-     lambda v: v <= 1.5),
-    ("GX validation of the year (s)", lambda r: r["gx_year_s"], "< 30", lambda v: v < 30),
-    ("hourly run via mage run (s)", lambda r: r["hourly_mage_run_s"], "< 30", lambda v: v < 30),
-    ("full analytics rebuild: dbt ÷ the plpgsql refresh it replaced", lambda r: r["full_analytics_rebuild_s"]
-     / r["plpgsql_refresh_s"], "≤ 1.5", lambda v: v <= 1.5),
-    ("time per row at the largest ÷ at the smallest scale", lambda r: r["scaling_ratio"], "≤ 1.2", lambda v: v <= 1.2),
-]  # fmt: skip
 
 
 def log(msg: str) -> None:
@@ -81,7 +67,7 @@ def bench_settings(fresh: bool = True):
 
 
 def env_for(settings) -> dict[str, str]:
-    env = {**os.environ, "LUMEN_DATABASE_URL": settings.database_url.get_secret_value()}
+    env = {**os.environ, "LUMEN_DATABASE_URL": settings.database_url.get_secret_value(), **mlflow_env(settings)}
     for key, secret in (("LUMEN_PIPELINE_PASSWORD", settings.pipeline_password),
                         ("LUMEN_READER_PASSWORD", settings.reader_password)):  # fmt: skip
         if secret is not None:
@@ -332,40 +318,6 @@ def scaling(files: list[Path], sizes: list[int], work: Path) -> list[dict]:
     return out
 
 
-def table(results: dict) -> str:
-    lines = [f"Measured {results['measured_at']} on {results['machine']} — {results['rows']:,} rows "
-             f"({results['stations']} stations × 1 year, 2020+ archive format).", "",
-             "| figure | measured | target | |", "|---|---|---|---|"]  # fmt: skip
-    for name, value, target, ok in TARGETS:
-        try:
-            v = value(results)
-        except (KeyError, ZeroDivisionError, TypeError):
-            lines.append(f"| {name} | not measured | {target} | |")
-            continue
-        if v != v:  # NaN: the measurement failed
-            lines.append(f"| {name} | failed | {target} | |")
-            continue
-        verdict = "" if target == "—" else ("met" if ok(v) else "NOT met")
-        lines.append(f"| {name} | {v:,.2f} | {target} | {verdict} |")
-    raw = ("copy_rows_per_s", "keyed_copy_rows_per_s", "naive_rows_per_s", "ingest_rows_per_s",
-           "ingest_peak_rss_mib", "clean_s", "bare_insert_select_s", "full_analytics_rebuild_s", "dbt_startup_s",
-           "plpgsql_refresh_s", "gx_import_s", "gx_year_s", "hourly_mage_run_s")  # fmt: skip
-    lines += ["", "Raw measures: " + ", ".join(f"`{k}` = {results[k]:,.2f}" for k in raw if k in results)]
-    if results.get("hourly_steps_s"):
-        lines += [
-            "",
-            "Hourly run, seconds per step (besides Mage's own start-up): "
-            + ", ".join(f"{k} {v:g}" for k, v in results["hourly_steps_s"].items()),
-        ]
-    if results.get("scaling"):
-        lines += [
-            "",
-            "Scaling (rows: ingest s + clean s): "
-            + "; ".join(f"{s['rows']:,}: {s['ingest_s']:g} + {s['clean_s']:g}" for s in results["scaling"]),
-        ]
-    return "\n".join(lines) + "\n"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=600 * HOURS, help="rows in the year data set (default 5,270,400)")
@@ -419,9 +371,16 @@ def main() -> None:
     log("5/7 Great Expectations over the year")
     results["gx_import_s"], results["gx_year_s"] = measure_gx(settings, 2024, home)
     log(f"    import {results['gx_import_s']:.1f} s, validation {results['gx_year_s']:.1f} s")
-    log("6/7 one hourly run via mage run (~670 rows)")
-    results["hourly_mage_run_s"], results["hourly_steps_s"] = measure_hourly(settings, home)
-    log(f"    {results['hourly_mage_run_s']:.1f} s; per step {results['hourly_steps_s']}")
+    with mlflow_for(settings, work) as settings:
+        log("5b  forecast: training on the year (lumen forecast train), then one hour × every station")
+        results.update(measure_training(LUMEN, env_for(settings), 2024))
+        log(f"    {results['train_s']:.1f} s, peak RSS {results['train_peak_rss_mib']:.0f} MiB")
+        log(f"    {results['train_summary']}")
+        results.update(measure_predict(settings, 2024, log))
+        log(f"    predict: {results['predict_hour_s']:.2f} s (cold {results['predict_hour_cold_s']:.2f} s)")
+        log("6/7 one hourly run via mage run (~670 rows), its forecast step included")
+        results["hourly_mage_run_s"], results["hourly_steps_s"] = measure_hourly(settings, home)
+        log(f"    {results['hourly_mage_run_s']:.1f} s; per step {results['hourly_steps_s']}")
     sizes = [int(s) for s in args.scaling.split(",") if s.strip()]
     log(f"7/7 scaling at {sizes}")
     results["scaling"] = scaling(files, sizes, work)

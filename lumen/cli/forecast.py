@@ -21,12 +21,13 @@ def train_command(
     end: str = typer.Option(..., help="Last day (included) or hour (excluded), UTC."),
     stations: str = STATIONS,
     test_from: str = typer.Option("", help="The test period starts here (default: the window's last 20 %)."),
+    neighbours: str = typer.Option("compare", help="Neighbour-station features: compare (kept if they help), on, off."),
 ) -> None:
     """Train on the window, score against both baselines, log to MLflow; promote if it earns it."""
     from lumen import ingest
     from lumen.run import tasks
 
-    console.print(tasks.train(ingest.new_run_id(), start, end, stations, test_from)["summary"])
+    console.print(tasks.train(ingest.new_run_id(), start, end, stations, test_from, neighbours)["summary"])
 
 
 @app.command("predict")

@@ -26,9 +26,20 @@ FEATURES = [
     *STATION,
     "clim_change",
 ]  # fmt: skip
-# What the served model (MLflow pyfunc) takes: the features but the climatology, which the model
-# carries from its own training data, and the target's month and UTC hour to look it up.
-MODEL_INPUT = [c for c in FEATURES if c != "clim_change"] + ["month", "hour_utc"]
+# Weather moves: the last-hour temperature change at the station's nearest neighbours (within
+# NEIGHBOUR_MAX_KM), at the same issue hour. Tried by every training; kept only where they help.
+NEIGHBOUR_FEATURES = ["nb1_change_1h", "nb_mean_change_1h", "nb1_distance_km"]
+NEIGHBOURS_K = 3
+NEIGHBOUR_MAX_KM = 150.0
+
+
+def model_input(features: list[str]) -> list[str]:
+    """What the served model (MLflow pyfunc) takes: its features but the climatology, which the model
+    carries from its own training data, and the target's month and UTC hour to look it up."""
+    return [c for c in features if c != "clim_change"] + ["month", "hour_utc"]
+
+
+MODEL_INPUT = model_input(FEATURES)
 
 
 def complete_grid(observations: pd.DataFrame) -> pd.DataFrame:
@@ -108,8 +119,54 @@ def with_climatology(rows: pd.DataFrame, clim: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def matrix(rows: pd.DataFrame, categories: list[str]) -> pd.DataFrame:
-    """The model's input: FEATURES, the station as a categorical with the training's categories."""
-    x = rows[FEATURES].copy()
+def matrix(rows: pd.DataFrame, categories: list[str], features: list[str] = FEATURES) -> pd.DataFrame:
+    """The model's input: its features, the station as a categorical with the training's categories."""
+    x = rows[features].copy()
     x["station_code"] = pd.Categorical(x["station_code"], categories=categories)
-    return x.astype({c: "float64" for c in FEATURES if c != "station_code"})
+    return x.astype({c: "float64" for c in features if c != "station_code"})
+
+
+def nearest_neighbours(stations: pd.DataFrame, k: int = NEIGHBOURS_K, max_km: float = NEIGHBOUR_MAX_KM
+                       ) -> pd.DataFrame:  # fmt: skip
+    """station_code, neighbour_code, rank (1 = nearest), distance_km: each station's k nearest
+    stations within max_km (great-circle distance; stations without coordinates have none)."""
+    placed = stations.dropna(subset=["latitude", "longitude"]).reset_index(drop=True)
+    if len(placed) < 2:
+        return pd.DataFrame(columns=["station_code", "neighbour_code", "rank", "distance_km"])
+    lat, lon = np.radians(placed["latitude"].to_numpy()), np.radians(placed["longitude"].to_numpy())
+    a = (np.sin((lat[:, None] - lat[None, :]) / 2) ** 2
+         + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.sin((lon[:, None] - lon[None, :]) / 2) ** 2)  # fmt: skip
+    km = 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+    np.fill_diagonal(km, np.inf)
+    out = []
+    codes = placed["station_code"].to_numpy()
+    for i, order in enumerate(np.argsort(km, axis=1)[:, :k]):
+        out += [(codes[i], codes[j], r + 1, float(km[i, j])) for r, j in enumerate(order) if km[i, j] <= max_km]
+    return pd.DataFrame(out, columns=["station_code", "neighbour_code", "rank", "distance_km"])
+
+
+def with_neighbours(rows: pd.DataFrame, neighbours: pd.DataFrame) -> pd.DataFrame:
+    """Add NEIGHBOUR_FEATURES: at each row's issue hour, the nearest neighbour's last-hour change and
+    distance, and the mean change over its neighbours (NaN where none was observed that hour). Only
+    what was known at the issue hour: the neighbours' own changes up to it."""
+    out = rows.drop(columns=NEIGHBOUR_FEATURES, errors="ignore").reset_index(drop=True)
+    for name in NEIGHBOUR_FEATURES:
+        out[name] = np.nan
+    if out.empty or neighbours.empty:
+        return out
+    wide = out.pivot(index="issued_at", columns="station_code", values="temp_change_1h")  # hours × stations
+    values = wide.to_numpy(dtype="float64")
+    hour = wide.index.get_indexer(out["issued_at"])
+    column = {code: i for i, code in enumerate(wide.columns)}
+    picks = []
+    for rank in sorted(neighbours["rank"].unique()):
+        nb = neighbours[neighbours["rank"] == rank].set_index("station_code")
+        j = out["station_code"].map(nb["neighbour_code"]).map(column).fillna(-1).astype(int).to_numpy()
+        picks.append(np.where(j >= 0, values[hour, np.maximum(j, 0)], np.nan))
+        if rank == 1:
+            out["nb1_change_1h"] = picks[0]
+            out["nb1_distance_km"] = out["station_code"].map(nb["distance_km"]).astype("float64")
+    stacked = np.vstack(picks)
+    seen = np.isfinite(stacked).sum(axis=0)
+    out["nb_mean_change_1h"] = np.where(seen > 0, np.nansum(stacked, axis=0) / np.maximum(seen, 1), np.nan)
+    return out

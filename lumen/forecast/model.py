@@ -8,7 +8,7 @@ persistence + the station-month-hour mean change of the training data.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import lightgbm as lgb
 import numpy as np
@@ -42,12 +42,13 @@ class Model:
     categories: list[str]
     clim: pd.DataFrame  # station, month, hour_utc → mean change (training data only)
     margin: float = 0.0  # °C added to both sides of the quantile interval (conformal calibration)
+    features: list[str] = field(default_factory=lambda: list(fx.FEATURES))  # + neighbour features when kept
 
     def predict_values(self, rows: pd.DataFrame) -> pd.DataFrame:
         """predicted_c, p10_c, p90_c for issue rows (temp_lag1 = the last observed temperature), in order.
         The interval always holds the point forecast (the quantile trees are separate models)."""
         rows = fx.with_climatology(rows.reset_index(drop=True), self.clim)
-        x = fx.matrix(rows, self.categories)
+        x = fx.matrix(rows, self.categories, self.features)
         base = rows["temp_lag1"].to_numpy()
         point = base + self.point.predict(x)
         lo, hi = (self.quantiles[q].predict(x) for q in QUANTILES)
@@ -78,7 +79,7 @@ def time_split(rows: pd.DataFrame, cutoff: pd.Timestamp, gap_hours: int = 24) ->
     return Split(train.reset_index(drop=True), test.reset_index(drop=True), cutoff, gap_hours)
 
 
-def fit(train: pd.DataFrame, params: dict | None = None) -> Model:
+def fit(train: pd.DataFrame, params: dict | None = None, features: list[str] = fx.FEATURES) -> Model:
     if len(train) < MIN_TRAIN_ROWS:
         raise ForecastError(f"only {len(train):,} training rows (at least {MIN_TRAIN_ROWS:,} needed): "
                             "give a longer window or more stations")  # fmt: skip
@@ -88,7 +89,8 @@ def fit(train: pd.DataFrame, params: dict | None = None) -> Model:
     categories = sorted(rows["station_code"].unique())
 
     def dataset(part: pd.DataFrame) -> lgb.Dataset:
-        return lgb.Dataset(fx.matrix(part, categories), part["target_change"], categorical_feature=["station_code"],
+        return lgb.Dataset(fx.matrix(part, categories, features), part["target_change"],
+                           categorical_feature=["station_code"],
                            free_raw_data=False)  # fmt: skip
 
     point = lgb.train({**params, "objective": "regression"}, dataset(rows))
@@ -96,11 +98,11 @@ def fit(train: pd.DataFrame, params: dict | None = None) -> Model:
     proper, calibration = rows.iloc[:split_at], rows.iloc[split_at:]
     quantiles = {q: lgb.train({**params, **QUANTILE_PARAMS, "objective": "quantile", "alpha": q}, dataset(proper))
                  for q in QUANTILES}  # fmt: skip
-    x = fx.matrix(calibration, categories)
+    x = fx.matrix(calibration, categories, features)
     y = calibration["target_change"].to_numpy()
     outside = np.maximum(quantiles[QUANTILES[0]].predict(x) - y, y - quantiles[QUANTILES[1]].predict(x))
     level = min(1.0, (QUANTILES[1] - QUANTILES[0]) * (1 + 1 / len(y)))
-    return Model(point, quantiles, categories, clim, margin=float(np.quantile(outside, level)))
+    return Model(point, quantiles, categories, clim, float(np.quantile(outside, level)), list(features))
 
 
 def baselines(rows: pd.DataFrame, clim: pd.DataFrame) -> pd.DataFrame:

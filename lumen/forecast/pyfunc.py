@@ -1,6 +1,6 @@
 """The registered model as MLflow serves it: a pyfunc around lumen.forecast.model.Model.
 
-Input: the MODEL_INPUT columns of issue rows (lumen.forecast.features). Output: predicted_c,
+Input: the `model_input(model.features)` columns of issue rows (lumen.forecast.features). Output: predicted_c,
 p10_c and p90_c, row for row. The model carries its training climatology, so the served model
 needs nothing but its input.
 """

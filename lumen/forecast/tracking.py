@@ -18,7 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pandas as pd
 
 from lumen.config import Settings
-from lumen.forecast.features import MODEL_INPUT
+from lumen.forecast.features import model_input
 from lumen.forecast.model import ForecastError, Model
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ def log_model(model: Model, example: pd.DataFrame, name: str):
 
     from lumen.forecast.pyfunc import NextHourModel
 
-    example = example[MODEL_INPUT].head(5).reset_index(drop=True)
+    example = example[model_input(model.features)].head(5).reset_index(drop=True)
     example = example.astype({c: "float64" for c in ("month", "hour_utc")})  # MLflow: ints cannot be missing
     signature = infer_signature(example, model.predict_values(example))
     # our own object, pickled and loaded by our own code: MLflow's warning about pickles is for strangers' models

@@ -18,7 +18,17 @@ from lumen.config import Settings
 from lumen.db import connect
 from lumen.forecast import data, tracking
 from lumen.forecast import features as fx
-from lumen.forecast.model import MIN_TRAIN_ROWS, PARAMS, ForecastError, beats_baselines, fit, score, time_split
+from lumen.forecast.model import (
+    MIN_TRAIN_ROWS,
+    PARAMS,
+    ForecastError,
+    Model,
+    Split,
+    beats_baselines,
+    fit,
+    score,
+    time_split,
+)
 
 TEST_SHARE = 0.2  # without --test-from: the last 20 % of the window is the test period
 
@@ -33,12 +43,21 @@ class TrainResult:
     rows: dict[str, int] = field(default_factory=dict)
     champion_rmse: float | None = None
     seconds: float = 0.0
+    neighbours: str = ""
+    compared: dict[str, float] = field(default_factory=dict)
 
     def line(self) -> str:
         m = self.metrics
         return (f"forecast model v{self.version}: RMSE {m['rmse_model']:.3f} °C on {m['n']:,} test hours "
                 f"(persistence {m['rmse_persistence']:.3f}, climatology {m['rmse_climatology']:.3f}, skill "
-                f"{m['skill']:.2f}, 10-90 % coverage {m['coverage_10_90']:.0%}) — {self.reason}")  # fmt: skip
+                f"{m['skill']:.2f}, 10-90 % coverage {m['coverage_10_90']:.0%}; neighbour features "
+                f"{self._neighbours()}) — {self.reason}")  # fmt: skip
+
+    def _neighbours(self) -> str:
+        if not self.compared:
+            return self.neighbours
+        c = self.compared
+        return f"{self.neighbours}: {c['rmse_with_neighbours']:.3f} with, {c['rmse_without_neighbours']:.3f} without"
 
 
 def default_cutoff(start: datetime, end: datetime) -> pd.Timestamp:
@@ -46,13 +65,44 @@ def default_cutoff(start: datetime, end: datetime) -> pd.Timestamp:
 
 
 def issue_rows(settings: Settings, start: datetime, end: datetime, stations: list[str] | None) -> pd.DataFrame:
+    """Issue rows for the window, with the neighbour features (neighbours among the stations read)."""
     with connect("reader", settings) as conn:
         obs, places = data.observations(conn, start, end, stations), data.stations(conn)
-    return fx.issue_rows(fx.complete_grid(obs), places)
+    rows = fx.issue_rows(fx.complete_grid(obs), places)
+    return fx.with_neighbours(rows, fx.nearest_neighbours(places[places["station_code"].isin(obs["station_code"])]))
+
+
+@dataclass
+class Choice:
+    """The model kept, and the neighbour comparison behind it (logged either way)."""
+
+    model: Model
+    metrics: dict
+    per_station: pd.DataFrame
+    neighbours: str  # kept | dropped | forced | off | none within … km
+    compared: dict[str, float] = field(default_factory=dict)
+
+
+def choose(split: Split, neighbours: bool | None) -> Choice:
+    """Fit without the neighbour features and — unless `neighbours` is False, and where any station
+    has a neighbour — with them; keep them (None) only if they lower the test-period RMSE."""
+    plain = fit(split.train)
+    metrics, per_station = score(split.test, plain)
+    if neighbours is False:
+        return Choice(plain, metrics, per_station, "off")
+    if split.train["nb1_distance_km"].notna().sum() == 0:
+        return Choice(plain, metrics, per_station, f"none within {fx.NEIGHBOUR_MAX_KM:g} km")
+    nb = fit(split.train, features=fx.FEATURES + fx.NEIGHBOUR_FEATURES)
+    nb_metrics, nb_per_station = score(split.test, nb)
+    compared = {"rmse_without_neighbours": metrics["rmse_model"], "rmse_with_neighbours": nb_metrics["rmse_model"]}
+    if neighbours or nb_metrics["rmse_model"] < metrics["rmse_model"]:
+        return Choice(nb, nb_metrics, nb_per_station, "forced" if neighbours else "kept", compared)
+    return Choice(plain, metrics, per_station, "dropped", compared)
 
 
 def train(settings: Settings, start: datetime, end: datetime, stations: list[str] | None = None,
-          test_from: datetime | None = None, git_commit: str | None = None) -> TrainResult:  # fmt: skip
+          test_from: datetime | None = None, git_commit: str | None = None,
+          neighbours: bool | None = None) -> TrainResult:  # fmt: skip
     t0 = time.monotonic()
     c = tracking.client(settings)  # before any work: MLflow unreachable fails at once (and sets its logging)
     import mlflow
@@ -67,8 +117,8 @@ def train(settings: Settings, start: datetime, end: datetime, stations: list[str
                             f"{MIN_TRAIN_ROWS:,} needed): give a longer window or more stations")  # fmt: skip
     if split.test.empty:
         raise ForecastError(f"no test hours in {window} from {cutoff:%Y-%m-%d %H:%M}: choose an earlier --test-from")
-    model = fit(split.train)
-    metrics, per_station = score(split.test, model)
+    chosen = choose(split, neighbours)
+    model, metrics, per_station = chosen.model, chosen.metrics, chosen.per_station
     current = tracking.champion(c, settings.forecast_model)
     champion_rmse = score(split.test, current.model)[0]["rmse_model"] if current else None
     if not beats_baselines(metrics):
@@ -90,13 +140,15 @@ def train(settings: Settings, start: datetime, end: datetime, stations: list[str
                 "cutoff": cutoff.isoformat(),
                 "gap_hours": split.gap_hours,
                 "stations": ",".join(stations) if stations else "all",
-                "features": ",".join(fx.FEATURES),
+                "features": ",".join(model.features),
+                "neighbours": chosen.neighbours,
             }
         )
         mlflow.log_metrics(
             {
                 **{k: float(v) for k, v in metrics.items()},
                 **counts,
+                **chosen.compared,
                 **({"champion_rmse": champion_rmse} if champion_rmse is not None else {}),
             }
         )
@@ -110,7 +162,7 @@ def train(settings: Settings, start: datetime, end: datetime, stations: list[str
             c.set_registered_model_alias(name, tracking.ALIAS, version)
         c.set_model_version_tag(name, version, "lumen.decision", reason)
     return TrainResult(run.info.run_id, version, promoted, reason, metrics, counts, champion_rmse,
-                       round(time.monotonic() - t0, 2))  # fmt: skip
+                       round(time.monotonic() - t0, 2), chosen.neighbours, chosen.compared)  # fmt: skip
 
 
 def _residual_plot(test: pd.DataFrame, model):

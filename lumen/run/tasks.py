@@ -133,8 +133,10 @@ def publish(run_id: str, start: str = "", end: str = "") -> dict:
     }
 
 
-def train(run_id: str, start: str, end: str, stations: str = "", test_from: str = "") -> dict:
-    """Train the next-hour model on the window, log it to MLflow, promote it if it earns it."""
+def train(run_id: str, start: str, end: str, stations: str = "", test_from: str = "", neighbours: str = "compare"
+          ) -> dict:  # fmt: skip
+    """Train the next-hour model on the window, log it to MLflow, promote it if it earns it.
+    `neighbours`: compare (keep the neighbour features only if they help), on or off."""
     from lumen.forecast.train import train as fit_and_log
     from lumen.run.steps import git_commit
 
@@ -142,9 +144,13 @@ def train(run_id: str, start: str, end: str, stations: str = "", test_from: str 
     lo, hi = parse_window(start, end)
     codes = station_codes(stations) or None
     cut = parse_instant(test_from) if test_from else None
-    result = fit_and_log(settings, lo, hi, codes, cut, git_commit(settings.root))
+    choice = {"compare": None, "on": True, "off": False}
+    if neighbours not in choice:
+        raise LumenError(f"neighbours must be compare, on or off, not {neighbours!r}")
+    result = fit_and_log(settings, lo, hi, codes, cut, git_commit(settings.root), choice[neighbours])
     return {"rows_in": result.rows["train_rows"] + result.rows["test_rows"], "rows_out": result.metrics["n"],
             "mlflow_run_id": result.run_id, "model_version": result.version, "promoted": result.promoted,
+            "neighbours": result.neighbours, "neighbour_comparison": result.compared,
             "metrics": result.metrics, "summary": result.line(), "seconds": result.seconds}  # fmt: skip
 
 

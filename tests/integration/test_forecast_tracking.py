@@ -46,6 +46,11 @@ def test_train_logs_registers_promotes_and_keeps_every_version(sample_db):
     assert {"rmse_model", "mae_model", "bias_model", "rmse_persistence", "rmse_climatology", "skill",
             "coverage_10_90", "train_rows", "test_rows"} <= set(run.data.metrics)  # fmt: skip
     assert run.data.params["cutoff"].startswith("2024-11-17") and run.data.tags["lumen.git_commit"] == "a" * 40
+    # the two Rio stations are neighbours: both variants were fitted and the comparison is logged either way
+    assert run.data.params["neighbours"] in ("kept", "dropped") and run.data.params["neighbours"] == first.neighbours
+    assert {"rmse_with_neighbours", "rmse_without_neighbours"} <= set(run.data.metrics)
+    kept = run.data.metrics["rmse_with_neighbours"] < run.data.metrics["rmse_without_neighbours"]
+    assert kept == (first.neighbours == "kept") and ("nb1_change_1h" in run.data.params["features"]) == kept
     files = {f.path for f in c.list_artifacts(first.run_id)}
     assert {"per_station_metrics.json", "residuals.png"} <= files
     version = c.get_model_version(sample_db.forecast_model, "1")

@@ -76,3 +76,42 @@ def test_no_observation_gives_no_rows_with_the_usual_columns():
     empty = fx.complete_grid(pd.DataFrame(columns=["station_code", "observed_at", *fx.OBSERVED]))
     rows = fx.issue_rows(empty, pd.DataFrame(columns=["station_code", *fx.STATION]))
     assert rows.empty and {"target_at", "target_change", *fx.MODEL_INPUT} <= set(rows.columns)
+
+
+PLACES = pd.DataFrame([
+    {"station_code": "A652", "latitude": -22.99, "longitude": -43.19, "altitude_m": 25.0},  # Rio, Copacabana
+    {"station_code": "A621", "latitude": -22.86, "longitude": -43.41, "altitude_m": 45.0},  # Rio, Vila Militar
+    {"station_code": "A807", "latitude": -25.45, "longitude": -49.23, "altitude_m": 923.0},  # Curitiba
+    {"station_code": "A001", "latitude": -15.79, "longitude": -47.93, "altitude_m": 1160.0},  # Brasília
+    {"station_code": "B999", "latitude": None, "longitude": None, "altitude_m": None},
+])  # fmt: skip
+
+
+def test_nearest_neighbours_are_great_circle_and_capped():
+    nb = fx.nearest_neighbours(PLACES)
+    rio = nb[nb["station_code"] == "A652"].set_index("rank")
+    assert rio.loc[1, "neighbour_code"] == "A621" and 20 < rio.loc[1, "distance_km"] < 30  # ~26 km apart
+    assert set(nb["station_code"]) == {"A652", "A621"}  # Curitiba and Brasília: nobody within 150 km
+    assert "B999" not in set(nb["neighbour_code"])  # no coordinates: no neighbour, never a neighbour
+    assert len(fx.nearest_neighbours(PLACES, max_km=1000)) > len(nb)
+
+
+def test_neighbour_features_use_the_neighbours_own_past_only():
+    hours = list(range(30))
+    frame = pd.concat([obs("A652", hours), obs("A621", hours, temp=lambda h: 20.0 + 2 * h)])
+    rows = fx.issue_rows(fx.complete_grid(frame), PLACES)
+    with_nb = fx.with_neighbours(rows, fx.nearest_neighbours(PLACES)).set_index(["station_code", "issued_at"])
+    at = with_nb.loc[("A652", T0 + pd.Timedelta(hours=10))]
+    assert at["nb1_change_1h"] == 2.0 and at["nb_mean_change_1h"] == 2.0 and 20 < at["nb1_distance_km"] < 30
+    # the neighbour's target hour (and later) changes: the issue hour's neighbour features do not move
+    later = frame.copy()
+    later.loc[(later["station_code"] == "A621") & (later["observed_at"] > T0 + pd.Timedelta(hours=10)),
+              "air_temp_c"] = -50.0  # fmt: skip
+    moved = fx.with_neighbours(fx.issue_rows(fx.complete_grid(later), PLACES), fx.nearest_neighbours(PLACES))
+    moved = moved.set_index(["station_code", "issued_at"]).loc[("A652", T0 + pd.Timedelta(hours=10))]
+    assert moved[fx.NEIGHBOUR_FEATURES].equals(at[fx.NEIGHBOUR_FEATURES])
+    # a neighbour without that hour: NaN, not a guess
+    gap = pd.concat([obs("A652", hours), obs("A621", [h for h in hours if h != 10])])
+    gapped = fx.with_neighbours(fx.issue_rows(fx.complete_grid(gap), PLACES), fx.nearest_neighbours(PLACES))
+    row = gapped.set_index(["station_code", "issued_at"]).loc[("A652", T0 + pd.Timedelta(hours=10))]
+    assert np.isnan(row["nb1_change_1h"]) and np.isnan(row["nb_mean_change_1h"])

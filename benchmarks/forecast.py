@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import socket
-import subprocess
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -16,6 +14,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from benchmarks.sampling import run_sampled
 from lumen.db import engine as dbc
 
 MLFLOW_DB = "lumen_bench_mlflow"
@@ -54,21 +53,12 @@ def mlflow_env(settings) -> dict[str, str]:
 def measure_training(lumen: str, env: dict[str, str], year: int) -> dict:
     """`lumen forecast train` on the year, as a user runs it: wall time and peak RSS (sampled on the
     process itself, LightGBM's threads included), and the figures it printed."""
-    import psutil
-
     cmd = [lumen, "forecast", "train", "--start", f"{year}-01-01", "--end", f"{year}-12-31"]
-    start = time.perf_counter()
-    proc = psutil.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = 0
-    while proc.poll() is None:
-        with contextlib.suppress(psutil.Error):
-            peak = max(peak, proc.memory_info().rss)
-        time.sleep(0.1)
-    stdout, stderr = proc.communicate()
-    seconds = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise SystemExit(f"training failed: {stderr[-2000:]}")
-    return {"train_s": seconds, "train_peak_rss_mib": peak / 2**20, "train_summary": stdout.strip().splitlines()[-1]}
+    done, seconds, peak = run_sampled(cmd, env, every_s=0.1)
+    if done.returncode != 0:
+        raise SystemExit(f"training failed: {done.stderr[-2000:]}")
+    stdout = done.stdout
+    return {"train_s": seconds, "train_peak_rss_mib": peak, "train_summary": stdout.strip().splitlines()[-1]}
 
 
 def measure_predict(settings, year: int, log: Callable[[str], None]) -> dict:

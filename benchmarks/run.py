@@ -12,7 +12,6 @@ table with ratios and targets). Targets are printed as met / not met, never asse
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import platform
@@ -34,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.forecast import measure_predict, measure_training, mlflow_env, mlflow_for  # noqa: E402
 from benchmarks.report import table  # noqa: E402
+from benchmarks.sampling import run_sampled  # noqa: E402
 from lumen.config import get_settings  # noqa: E402
 from lumen.db import engine as dbc  # noqa: E402
 from lumen.db import server  # noqa: E402
@@ -145,22 +145,12 @@ def measure_ingest(folder: Path, settings) -> tuple[float, float, int]:
 
     The RSS is sampled every 50 ms on the `lumen` process itself (ru_maxrss of children would
     also count the psql processes of the other measures)."""
-    import psutil
-
-    start = time.perf_counter()
-    proc = psutil.Popen([LUMEN, "ingest", "archive", str(folder)], env=env_for(settings),
-                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
-    peak = 0
-    while proc.poll() is None:
-        with contextlib.suppress(psutil.Error):
-            peak = max(peak, proc.memory_info().rss)
-        time.sleep(0.05)
-    stdout, stderr = proc.communicate()
-    seconds = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise SystemExit(f"ingest failed: {stderr[-2000:]}")
+    done, seconds, peak = run_sampled([LUMEN, "ingest", "archive", str(folder)], env_for(settings))
+    if done.returncode != 0:
+        raise SystemExit(f"ingest failed: {done.stderr[-2000:]}")
+    stdout = done.stdout
     rows = int(stdout.strip().splitlines()[-1].split("ingested ")[1].split(" rows")[0].replace(",", ""))
-    return seconds, peak / 2**20, rows
+    return seconds, peak, rows
 
 
 def measure_clean(settings, year: int) -> tuple[float, float]:

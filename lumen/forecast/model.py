@@ -44,6 +44,10 @@ class Model:
     margin: float = 0.0  # °C added to both sides of the quantile interval (conformal calibration)
     features: list[str] = field(default_factory=lambda: list(fx.FEATURES))  # + neighbour features when kept
 
+    def __setstate__(self, state: dict) -> None:
+        """A model pickled by an older lumen lacks the newer fields: they take their defaults."""
+        self.__dict__.update({"margin": 0.0, "features": list(fx.FEATURES), **state})
+
     def predict_values(self, rows: pd.DataFrame) -> pd.DataFrame:
         """predicted_c, p10_c, p90_c for issue rows (temp_lag1 = the last observed temperature), in order.
         The interval always holds the point forecast (the quantile trees are separate models)."""

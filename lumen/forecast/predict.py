@@ -53,8 +53,7 @@ def predict(settings: Settings, run_id: str, start: datetime | None = None, end:
             stations: list[str] | None = None) -> PredictResult:  # fmt: skip
     """Forecasts issued at each hour of [start, end) (default: the newest observed hour only)."""
     t0 = time.monotonic()
-    c = tracking.client(settings)
-    current = tracking.champion(c, settings.forecast_model)
+    current = tracking.serving_champion(settings)
     if current is None:
         return PredictResult(seconds=round(time.monotonic() - t0, 2))
     if start is None:

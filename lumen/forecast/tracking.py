@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -89,6 +90,40 @@ def champion(c: MlflowClient, name: str) -> Champion | None:
         raise
     loaded = mlflow.pyfunc.load_model(f"models:/{name}@{ALIAS}")
     return Champion(str(mv.version), str(mv.run_id), loaded.unwrap_python_model().model)
+
+
+def serving_champion(settings: Settings) -> Champion | None:
+    """The champion for the hourly forecast step, cheaply: its version from the registry's REST API
+    (one small request, no MLflow import), the model from a local cache of that version. A version
+    not cached yet is loaded through MLflow (`models:/NAME@champion`) and cached; a version never
+    changes once registered, so the cache cannot go stale."""
+    import requests
+
+    uri, name = settings.mlflow_uri.rstrip("/"), settings.forecast_model
+    if not uri.startswith(("http://", "https://")):
+        return champion(client(settings), name)
+    try:
+        resp = requests.get(f"{uri}/api/2.0/mlflow/registered-models/alias", params={"name": name, "alias": ALIAS},
+                            timeout=10)  # fmt: skip
+    except requests.RequestException:
+        raise ForecastError(f"MLflow does not answer at {shown_uri(uri)}: start it with `lumen mlflow start` "
+                            "(make up), or set LUMEN_MLFLOW_URI") from None  # fmt: skip
+    if resp.status_code in (400, 404):  # no such model, or no alias on it yet
+        return None
+    if resp.status_code != 200:
+        raise ForecastError(f"MLflow at {shown_uri(uri)} answered {resp.status_code} for the champion of {name}")
+    found = resp.json()["model_version"]
+    cached = settings.lumen_dir / "mlflow" / "serving" / name
+    if (cache := cached / f"{found['version']}.pkl").exists():
+        return Champion(str(found["version"]), str(found.get("run_id", "")), pickle.loads(cache.read_bytes()))
+    current = champion(client(settings), name)  # the alias may have moved since: cache what was loaded
+    if current is not None:
+        cache = cached / f"{current.version}.pkl"
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        partial = cache.with_suffix(f".{os.getpid()}.part")
+        partial.write_bytes(pickle.dumps(current.model))
+        partial.replace(cache)  # atomic: a concurrent reader sees the whole file or none
+    return current
 
 
 def log_model(model: Model, example: pd.DataFrame, name: str):

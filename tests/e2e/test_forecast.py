@@ -45,3 +45,8 @@ def test_train_pipeline_then_the_hourly_run_forecasts_the_next_hour(env, migrate
     assert {f[0] for f in forecasts} <= set(STATIONS.split(",")) and len(forecasts) >= 3
     assert {(f[1], f[2]) for f in forecasts} == {(newest, "1")}
     assert lock is None  # the forecast step, now last, frees the run lock
+    secrets = [env[k] for k in ("LUMEN_MLFLOW_PASSWORD", "LUMEN_PIPELINE_PASSWORD", "LUMEN_READER_PASSWORD")]
+    files = [p for p in Path(env["LUMEN_HOME"]).rglob("*") if p.is_file() and p.suffix in (".ipynb", ".json", ".log")]
+    for secret in secrets:  # neither in what the runs printed nor in any executed notebook or log
+        assert secret not in trained.stdout + trained.stderr + hourly.stdout + hourly.stderr
+        assert not [p for p in files if secret in p.read_text(errors="replace")]

@@ -93,9 +93,16 @@ def test_predict_writes_forecasts_and_evaluate_scores_the_champion(sample_db):
     again = predict(sample_db, "run-q", datetime(2024, 11, 18, tzinfo=UTC), datetime(2024, 11, 21, tzinfo=UTC))
     with connect("reader", sample_db) as conn:
         assert conn.execute("SELECT count(*) FROM analytics.temperature_forecast").fetchone()[0] == again.written
+    cached = sample_db.lumen_dir / "mlflow" / "serving" / sample_db.forecast_model
+    assert [f.name for f in cached.iterdir()] == ["1.pkl"]  # served from a local copy of version 1 since
+    # the alias moves (here by hand): the next forecast comes from the new version, fetched once
+    train(sample_db, START, END, test_from=TEST_FROM, neighbours=False)
+    MlflowClient(sample_db.mlflow_uri).set_registered_model_alias(sample_db.forecast_model, tracking.ALIAS, "2")
+    moved = predict(sample_db, "run-r", datetime(2024, 11, 20, tzinfo=UTC), datetime(2024, 11, 20, 1, tzinfo=UTC))
+    assert moved.version == "2" and sorted(f.name for f in cached.iterdir()) == ["1.pkl", "2.pkl"]
     scores = evaluate(sample_db, datetime(2024, 11, 17, tzinfo=UTC), END)
     assert {"n", "rmse_model", "rmse_persistence", "rmse_climatology", "mae_model", "coverage_10_90"} <= set(scores)
-    assert scores["n"] > 300 and scores["rmse_model"] < scores["rmse_persistence"]
+    assert scores["n"] > 300 and scores["rmse_model"] < scores["rmse_persistence"] and scores["model_version"] == "2"
 
 
 def test_a_station_with_a_gap_gets_no_forecast_and_is_counted(sample_db):

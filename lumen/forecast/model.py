@@ -14,7 +14,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from lumen.errors import LumenError
+from lumen.forecast import ForecastError
 from lumen.forecast import features as fx
 
 PARAMS = {"num_iterations": 400, "learning_rate": 0.05, "num_leaves": 63, "min_data_in_leaf": 40,
@@ -27,10 +27,6 @@ QUANTILES = (0.1, 0.9)
 QUANTILE_PARAMS = {"num_leaves": 7, "min_data_in_leaf": 200, "num_iterations": 150}
 CALIBRATION_SHARE = 0.2
 MIN_TRAIN_ROWS = 500
-
-
-class ForecastError(LumenError):
-    """Training or prediction cannot go on as asked (the message says why and what to do)."""
 
 
 @dataclass

@@ -17,9 +17,9 @@ import pandas as pd
 
 from lumen.config import Settings
 from lumen.db import connect
+from lumen.forecast import ForecastError, tracking
 from lumen.forecast import features as fx
-from lumen.forecast import tracking
-from lumen.forecast.model import ForecastError, score
+from lumen.forecast.model import score
 from lumen.forecast.train import issue_rows
 
 LAGS = [f"temp_lag{k}" for k in fx.TEMP_LAGS]

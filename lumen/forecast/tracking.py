@@ -1,8 +1,8 @@
 """MLflow: where runs are logged, the registered model and its `champion` alias.
 
 The tracking URI is LUMEN_MLFLOW_URI (the project's server: `lumen mlflow start`, or the `mlflow`
-service under Docker). Messages name it without any password. MLflow is imported here only:
-the other steps never pay for it.
+service under Docker). Messages name it without any password. MLflow is imported here only
+(lazily): the other steps never pay for it.
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
-import pandas as pd
-
 from lumen.config import Settings
-from lumen.forecast.features import model_input
-from lumen.forecast.model import ForecastError, Model
+from lumen.forecast import ForecastError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pandas and LightGBM are imported where they are used: `lumen status` reads `answers`
+    import pandas as pd
     from mlflow import MlflowClient
+
+    from lumen.forecast.model import Model
 
 ALIAS = "champion"  # the registered model's name is LUMEN_FORECAST_MODEL; its experiment has the same name
 
@@ -131,6 +131,7 @@ def log_model(model: Model, example: pd.DataFrame, name: str):
     import mlflow.pyfunc
     from mlflow.models import infer_signature
 
+    from lumen.forecast.features import model_input
     from lumen.forecast.pyfunc import NextHourModel
 
     example = example[model_input(model.features)].head(5).reset_index(drop=True)

@@ -16,12 +16,11 @@ import pandas as pd
 
 from lumen.config import Settings
 from lumen.db import connect
-from lumen.forecast import data, tracking
+from lumen.forecast import ForecastError, data, tracking
 from lumen.forecast import features as fx
 from lumen.forecast.model import (
     MIN_TRAIN_ROWS,
     PARAMS,
-    ForecastError,
     Model,
     Split,
     beats_baselines,

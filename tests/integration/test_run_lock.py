@@ -21,6 +21,9 @@ CLEAN = ("--param", "start=2024-11-01", "--param", "end=2024-11-02")
 def test_a_killed_step_frees_the_lock_at_once(migrated_db, tmp_path):
     env = {**cli_env(migrated_db), "LUMEN_HOME": str(project_home(tmp_path)), "LUMEN_LOCK_WAIT": "20"}
     exe = str(Path(sys.executable).parent / "lumen")
+    # the step cannot finish before it is killed: its writes wait for this table lock (reads do not)
+    blocker = connect("admin", migrated_db)
+    blocker.execute("LOCK TABLE processed_data.observations IN EXCLUSIVE MODE")
     step = subprocess.Popen([exe, "step", "clean", "--run-id", "run-a", *CLEAN], env={**os.environ, **env},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
     try:
@@ -34,8 +37,16 @@ def test_a_killed_step_frees_the_lock_at_once(migrated_db, tmp_path):
             status = lumen_cli("status", env=env).stdout
             assert "run lock: held by run-a since" in status and "a step is running" in status
     finally:
-        os.killpg(step.pid, signal.SIGKILL)  # the step and its kernel, as `kill -9` of its group does
+        os.killpg(step.pid, signal.SIGKILL)  # the step, as `kill -9` of its group does
         step.wait()
+    with connect("admin", migrated_db, autocommit=True) as conn:  # its kernel (a session of its own) sees its
+        deadline = time.monotonic() + 30  # parent gone and exits: nothing of run-a waits any more
+        while conn.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                           "AND datname = current_database()").fetchone()[0]:  # fmt: skip
+            assert time.monotonic() < deadline, "the killed step's kernel still waits to write"
+            time.sleep(0.2)
+    blocker.rollback()
+    blocker.close()
     t0 = time.monotonic()
     other = lumen_cli("step", "clean", "--run-id", "run-b", *CLEAN, env=env)
     assert other.returncode == 0, other.stderr

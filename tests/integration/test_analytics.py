@@ -179,9 +179,12 @@ def test_a_database_upgraded_from_the_plpgsql_analytics_ends_as_a_fresh_one(publ
         upgraded = _state(old)
     fresh = _state(published)
     assert [r[0] for r in fresh["catalog"]] == [
-        "daily_station_summary", "data_quality_daily", "latest_readings", "monthly_station_summary",
-        "station_daily_extremes", "station_extremes", "station_map",
+        "daily_station_summary", "data_quality_daily", "forecast_skill", "latest_readings", "monthly_station_summary",
+        "station_daily_extremes", "station_extremes", "station_map", "temperature_forecast",
     ]  # fmt: skip
-    assert all(r[2] == "lumen_pipeline" and r[3] for r in fresh["catalog"])  # dbt's (pipeline) objects, readable
+    dbt_built = [r for r in fresh["catalog"] if r[0] != "temperature_forecast"]
+    assert all(r[2] == "lumen_pipeline" and r[3] for r in dbt_built)  # dbt's (pipeline) objects, readable
+    (table,) = [r for r in fresh["catalog"] if r[0] == "temperature_forecast"]
+    assert table[2] != "lumen_pipeline" and table[3]  # V014's base table: the migrations own it; readable
     assert fresh["functions"] == [] and fresh["rebuilds"] == (0,)
     assert upgraded == fresh

@@ -22,8 +22,10 @@ MODEL = "lumen-bench-next-hour-temperature"
 
 
 @contextlib.contextmanager
-def mlflow_for(settings, work: Path) -> Iterator:
-    """`settings` with a fresh MLflow server of its own (database MLFLOW_DB, a free port)."""
+def mlflow_for(settings, state: Path) -> Iterator:
+    """`settings` with a fresh MLflow server of its own (database MLFLOW_DB, a free port), its state
+    (artifacts, the forecast step's local copy of the champion) in `state`: the hourly run's, so
+    its forecast step finds the champion already copied, as it would after its first hour."""
     from lumen.db import mlflow_db
     from lumen.run import mlflow_server
 
@@ -34,7 +36,7 @@ def mlflow_for(settings, work: Path) -> Iterator:
     with psycopg.connect(replace(admin, dbname="postgres").url(), autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(MLFLOW_DB)))
         ours = settings.model_copy(update={"mlflow_uri": f"http://127.0.0.1:{port}", "mlflow_database": MLFLOW_DB,
-                                           "forecast_model": MODEL, "state_dir": work / "mlflow-state"})  # fmt: skip
+                                           "forecast_model": MODEL, "state_dir": state})  # fmt: skip
         mlflow_db.ensure(conn, ours)
     mlflow_server.start(ours)
     try:

@@ -308,12 +308,36 @@ def scaling(files: list[Path], sizes: list[int], work: Path) -> list[dict]:
     return out
 
 
+def drop_bench(work: Path) -> None:
+    admin = dbc.admin_conn(get_settings())
+    with psycopg.connect(replace(admin, dbname="postgres").url(), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(BENCH_DB)))
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def forecast_part(settings, home: Path, results: dict) -> None:
+    """5b and 6/7: training, one hour's forecasts, and the hourly run, with an MLflow of their own."""
+    with mlflow_for(settings, home / ".lumen") as settings:
+        log("5b  forecast: training on the year (lumen forecast train), then one hour × every station")
+        results.update(measure_training(LUMEN, env_for(settings), 2024))
+        log(f"    {results['train_s']:.1f} s, peak RSS {results['train_peak_rss_mib']:.0f} MiB")
+        log(f"    {results['train_summary']}")
+        results.update(measure_predict(settings, 2024, log))
+        log(f"    predict: {results['predict_hour_s']:.2f} s (cold {results['predict_hour_cold_s']:.2f} s)")
+        log("6/7 one hourly run via mage run (~670 rows), its forecast step included")
+        results["hourly_mage_run_s"], results["hourly_steps_s"] = measure_hourly(settings, home)
+        log(f"    {results['hourly_mage_run_s']:.1f} s; per step {results['hourly_steps_s']}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=600 * HOURS, help="rows in the year data set (default 5,270,400)")
     parser.add_argument("--scaling", default="500000,1000000,2500000,5000000", help="row counts for the slope")
     parser.add_argument("--naive-rows", type=int, default=200_000)
     parser.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "data")
+    parser.add_argument("--forecast-only", action="store_true",
+                        help="only load the year, then the forecast's figures and the hourly run (printed; "
+                             "benchmarks/results untouched)")  # fmt: skip
     args = parser.parse_args()
     stations = max(1, round(args.rows / HOURS))
     work = args.work
@@ -329,6 +353,18 @@ def main() -> None:
     results: dict = {"rows": rows, "stations": stations, "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
                      "machine": f"{platform.machine()}, {os.cpu_count()} cores"}  # fmt: skip
     settings, url = bench_settings()
+    if args.forecast_only:
+        from lumen import transform
+        from lumen.db import connect
+
+        measure_ingest(work / "csv", settings)
+        with connect("pipeline", settings) as conn:
+            transform.clean(conn, datetime(2024, 1, 1, tzinfo=UTC), datetime(2025, 1, 1, tzinfo=UTC), "bench-clean",
+                            on_invalid="quarantine")  # fmt: skip
+        forecast_part(settings, project_copy(work), results)
+        print(json.dumps(results, indent=2))
+        drop_bench(work)
+        return
     log(f"1/7 psql \\copy (the limit), median of {REPEATS}")
     results["copy_rows_per_s"] = statistics.median(measure_copy(url, data_file, rows) for _ in range(REPEATS))
     log(f"    {results['copy_rows_per_s']:,.0f} rows/s")
@@ -361,16 +397,7 @@ def main() -> None:
     log("5/7 Great Expectations over the year")
     results["gx_import_s"], results["gx_year_s"] = measure_gx(settings, 2024, home)
     log(f"    import {results['gx_import_s']:.1f} s, validation {results['gx_year_s']:.1f} s")
-    with mlflow_for(settings, work) as settings:
-        log("5b  forecast: training on the year (lumen forecast train), then one hour × every station")
-        results.update(measure_training(LUMEN, env_for(settings), 2024))
-        log(f"    {results['train_s']:.1f} s, peak RSS {results['train_peak_rss_mib']:.0f} MiB")
-        log(f"    {results['train_summary']}")
-        results.update(measure_predict(settings, 2024, log))
-        log(f"    predict: {results['predict_hour_s']:.2f} s (cold {results['predict_hour_cold_s']:.2f} s)")
-        log("6/7 one hourly run via mage run (~670 rows), its forecast step included")
-        results["hourly_mage_run_s"], results["hourly_steps_s"] = measure_hourly(settings, home)
-        log(f"    {results['hourly_mage_run_s']:.1f} s; per step {results['hourly_steps_s']}")
+    forecast_part(settings, home, results)
     sizes = [int(s) for s in args.scaling.split(",") if s.strip()]
     log(f"7/7 scaling at {sizes}")
     results["scaling"] = scaling(files, sizes, work)
@@ -383,12 +410,4 @@ def main() -> None:
     (out_dir / "latest.md").write_text(table(results))
     print()
     print(table(results))
-    base = get_settings()
-    admin = dbc.admin_conn(base)
-    with psycopg.connect(replace(admin, dbname="postgres").url(), autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(BENCH_DB)))
-    shutil.rmtree(work, ignore_errors=True)
-
-
-if __name__ == "__main__":
-    main()
+    drop_bench(work)

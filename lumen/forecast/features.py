@@ -43,46 +43,52 @@ MODEL_INPUT = model_input(FEATURES)
 
 
 def complete_grid(observations: pd.DataFrame) -> pd.DataFrame:
-    """Every UTC hour from each station's first to last observation (missing hours as NaN rows).
+    """Every UTC hour from each station's first to last observation (missing hours as NaN rows),
+    ordered by station and hour. Vectorized: one frame of all stations' hours, then one merge.
 
     `observations`: station_code, observed_at (tz-aware UTC) and the OBSERVED columns."""
-    frames = []
-    for code, rows in observations.groupby("station_code", sort=True):
-        rows = rows.set_index("observed_at").sort_index()
-        hours = pd.date_range(rows.index[0], rows.index[-1], freq="h", name="observed_at")
-        grid = rows[OBSERVED].reindex(hours)
-        grid.insert(0, "station_code", code)
-        frames.append(grid.reset_index())
-    if not frames:
+    if observations.empty:
         return pd.DataFrame(columns=["station_code", "observed_at", *OBSERVED])
-    return pd.concat(frames, ignore_index=True)
+    obs = observations[["station_code", "observed_at", *OBSERVED]].copy()
+    obs["observed_at"] = pd.to_datetime(obs["observed_at"], utc=True).astype("datetime64[ns, UTC]")
+    bounds = obs.groupby("station_code", sort=True)["observed_at"].agg(["min", "max"])
+    counts = ((bounds["max"] - bounds["min"]) // pd.Timedelta(hours=1)).astype("int64").to_numpy() + 1
+    first = bounds["min"].dt.tz_convert(None).to_numpy()
+    step = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    hours = pd.DatetimeIndex(np.repeat(first, counts) + step * np.timedelta64(1, "h")).tz_localize("UTC")
+    grid = pd.DataFrame({"station_code": np.repeat(bounds.index.to_numpy(), counts), "observed_at": hours})
+    return grid.merge(obs, on=["station_code", "observed_at"], how="left")
 
 
 def issue_rows(grid: pd.DataFrame, stations: pd.DataFrame) -> pd.DataFrame:
     """One row per station and issue hour t: lags, last-hour conditions, calendar and place, and
     `target_at` (t + 1 h), `target_change` (T(t+1) − T(t); NaN where either is missing) and
-    `target_c`. The climatology feature is added by `with_climatology`."""
-    out = []
-    for code, g in grid.groupby("station_code", sort=True):
-        g = g.sort_values("observed_at").reset_index(drop=True)  # a complete grid: shift(k) = k hours
-        t = g["air_temp_c"]
-        f = pd.DataFrame({"station_code": code, "issued_at": g["observed_at"],
-                          "target_at": g["observed_at"] + pd.Timedelta(hours=1)})  # fmt: skip
-        for k in TEMP_LAGS:
-            f[f"temp_lag{k}"] = t.shift(k - 1)
-        f["temp_change_1h"] = t - t.shift(1)
-        f["temp_change_3h"] = t - t.shift(3)
-        for col in ("dew_point_c", "rel_humidity_pct", "global_radiation_kj_m2", "precip_mm", "wind_speed_ms",
-                    "wind_gust_ms"):  # fmt: skip
-            f[col] = g[col]
-        f["pressure_change_3h"] = g["pressure_hpa"] - g["pressure_hpa"].shift(3)
-        f["target_c"] = t.shift(-1)
-        f["target_change"] = f["target_c"] - t
-        out.append(f)
-    if not out:  # no observation in the window: no rows, with the columns of any other answer
+    `target_c`. The climatology feature is added by `with_climatology`.
+
+    `grid` is complete_grid's: every hour of each station, in order, so a shift of k rows within a
+    station is k hours (grouped shifts never cross from one station into the next)."""
+    if grid.empty:  # no observation in the window: no rows, with the columns of any other answer
         return pd.DataFrame(columns=["station_code", "issued_at", "target_at", *MODEL_INPUT[1:], "target_c",
                                      "target_change"])  # fmt: skip
-    rows = pd.concat(out, ignore_index=True)
+    grid = grid.sort_values(["station_code", "observed_at"], kind="stable").reset_index(drop=True)
+    by_station = grid.groupby("station_code", sort=False)
+    t = grid["air_temp_c"]
+
+    def before(col: str, k: int) -> pd.Series:
+        return by_station[col].shift(k)
+
+    rows = pd.DataFrame({"station_code": grid["station_code"], "issued_at": grid["observed_at"],
+                         "target_at": grid["observed_at"] + pd.Timedelta(hours=1)})  # fmt: skip
+    for k in TEMP_LAGS:
+        rows[f"temp_lag{k}"] = before("air_temp_c", k - 1) if k > 1 else t
+    rows["temp_change_1h"] = t - before("air_temp_c", 1)
+    rows["temp_change_3h"] = t - before("air_temp_c", 3)
+    for col in ("dew_point_c", "rel_humidity_pct", "global_radiation_kj_m2", "precip_mm", "wind_speed_ms",
+                "wind_gust_ms"):  # fmt: skip
+        rows[col] = grid[col]
+    rows["pressure_change_3h"] = grid["pressure_hpa"] - before("pressure_hpa", 3)
+    rows["target_c"] = before("air_temp_c", -1)
+    rows["target_change"] = rows["target_c"] - t
     rows = rows.merge(stations[["station_code", *STATION]], on="station_code", how="left")
     # the target hour's local *solar* time: stations span UTC−5…−2 and their clocks differ from the sun
     solar = (rows["target_at"].dt.hour + rows["target_at"].dt.minute / 60 + rows["longitude"].fillna(-47.0) / 15) % 24

@@ -46,3 +46,25 @@ def test_too_few_training_rows_is_a_clear_error():
 
 def test_a_model_that_does_not_beat_both_baselines_is_not_promotable():
     assert not fm.beats_baselines({"rmse_model": 0.9, "rmse_persistence": 1.2, "rmse_climatology": 0.85})
+
+
+def test_a_large_training_set_is_sampled_for_the_trees_but_the_climatology_uses_every_hour(monkeypatch):
+    split = fm.time_split(synthetic(days=200), pd.Timestamp("2023-07-01", tz="UTC"))
+    rows_seen: list[int] = []
+    real_train = fm.lgb.train
+
+    def train_and_count(params, train_set, *args, **kwargs):
+        booster = real_train(params, train_set, *args, **kwargs)
+        rows_seen.append(train_set.num_data())
+        return booster
+
+    monkeypatch.setattr(fm.lgb, "train", train_and_count)
+    full = fm.fit(split.train, {"num_iterations": 20})
+    monkeypatch.setattr(fm, "MAX_TRAIN_ROWS", 1000)
+    sampled = fm.fit(split.train, {"num_iterations": 20})
+    assert sampled.clim.equals(full.clim)  # the station-month-hour means come from all training hours
+    assert rows_seen[0] == len(split.train) and rows_seen[3] == 1000  # the point models' rows
+    again = fm.fit(split.train, {"num_iterations": 20})
+    assert np.array_equal(again.point.predict(fx.matrix(fx.with_climatology(split.test, again.clim), again.categories)),
+                          sampled.point.predict(fx.matrix(fx.with_climatology(split.test, sampled.clim),
+                                                          sampled.categories)))  # fmt: skip

@@ -411,3 +411,7 @@ def main() -> None:
     print()
     print(table(results))
     drop_bench(work)
+
+
+if __name__ == "__main__":
+    main()

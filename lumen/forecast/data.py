@@ -2,26 +2,40 @@
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
 
 import pandas as pd
 import psycopg
+from psycopg import sql
 
 from lumen.forecast.features import OBSERVED, STATION
 
 
 def observations(conn: psycopg.Connection, start: datetime, end: datetime, stations: list[str] | None = None
                  ) -> pd.DataFrame:  # fmt: skip
-    """Hourly rows in the UTC window [start, end), for the stations asked (default: all)."""
-    cur = conn.execute(
-        f"SELECT station_code, observed_at, {', '.join(OBSERVED)} FROM processed_data.observations "
-        "WHERE observed_at >= %s AND observed_at < %s AND (%s::text[] IS NULL OR station_code = ANY(%s::text[])) "
-        "ORDER BY station_code, observed_at",
-        (start, end, stations, stations),
-    )
-    frame = pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description])
-    frame["observed_at"] = pd.to_datetime(frame["observed_at"], utc=True)
-    return frame.astype({c: "float64" for c in OBSERVED})
+    """Hourly rows in the UTC window [start, end), for the stations asked (default: all).
+
+    Read with COPY … TO STDOUT as CSV into pandas' parser: a year of 600 stations fetched as Python
+    tuples held ~2.5 GB of objects at once; the CSV stream is a fraction of that."""
+    query = sql.SQL(
+        "COPY (SELECT station_code, "
+        "to_char(observed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') AS observed_at, {cols} "
+        "FROM processed_data.observations WHERE observed_at >= {lo} AND observed_at < {hi} "
+        "AND ({codes}::text[] IS NULL OR station_code = ANY({codes}::text[])) ORDER BY station_code, observed_at) "
+        "TO STDOUT WITH (FORMAT csv, HEADER)"
+    ).format(cols=sql.SQL(", ").join(map(sql.Identifier, OBSERVED)), lo=sql.Literal(start), hi=sql.Literal(end),
+             codes=sql.Literal(stations))  # fmt: skip
+    buffer = io.BytesIO()
+    with conn.cursor() as cur, cur.copy(query) as copy:
+        for block in copy:
+            buffer.write(block)
+    buffer.seek(0)
+    # float32: INMET's values carry 3 significant digits at most, and every frame built from these
+    # (grid, features, splits) is then half the size
+    frame = pd.read_csv(buffer, dtype={"station_code": str, **{c: "float32" for c in OBSERVED}})
+    frame["observed_at"] = pd.to_datetime(frame["observed_at"], format="%Y-%m-%dT%H:%M:%S", utc=True)
+    return frame
 
 
 def stations(conn: psycopg.Connection) -> pd.DataFrame:

@@ -154,8 +154,11 @@ def nearest_neighbours(stations: pd.DataFrame, k: int = NEIGHBOURS_K, max_km: fl
 def with_neighbours(rows: pd.DataFrame, neighbours: pd.DataFrame) -> pd.DataFrame:
     """Add NEIGHBOUR_FEATURES: at each row's issue hour, the nearest neighbour's last-hour change and
     distance, and the mean change over its neighbours (NaN where none was observed that hour). Only
-    what was known at the issue hour: the neighbours' own changes up to it."""
-    out = rows.drop(columns=NEIGHBOUR_FEATURES, errors="ignore").reset_index(drop=True)
+    what was known at the issue hour: the neighbours' own changes up to it. Returns `rows` with the
+    columns added (itself, when its index is 0…n−1)."""
+    fresh = isinstance(rows.index, pd.RangeIndex) and rows.index.start == 0 and rows.index.step == 1
+    out = rows if fresh else rows.reset_index(drop=True)  # the columns are added to `rows` itself when it can
+    # take them: a year of 600 stations is ~1 GB a copy
     for name in NEIGHBOUR_FEATURES:
         out[name] = np.nan
     if out.empty or neighbours.empty:

@@ -78,10 +78,12 @@ class Split:
 def time_split(rows: pd.DataFrame, cutoff: pd.Timestamp, gap_hours: int = 24) -> Split:
     """Train on target hours before cutoff − gap, test on target hours from cutoff on (time only).
     Rows without a target or a last temperature cannot be scored and are left out of both."""
-    usable = rows.dropna(subset=["target_change", "temp_lag1"])
-    train = usable[usable["target_at"] < cutoff - pd.Timedelta(hours=gap_hours)]
-    test = usable[usable["target_at"] >= cutoff]
-    return Split(train.reset_index(drop=True), test.reset_index(drop=True), cutoff, gap_hours)
+    usable = rows["target_change"].notna() & rows["temp_lag1"].notna()  # masks: no copy of the whole frame
+    train = rows[usable & (rows["target_at"] < cutoff - pd.Timedelta(hours=gap_hours))]
+    test = rows[usable & (rows["target_at"] >= cutoff)]
+    for part in (train, test):
+        part.index = pd.RangeIndex(len(part))
+    return Split(train, test, cutoff, gap_hours)
 
 
 def fit(train: pd.DataFrame, params: dict | None = None, features: list[str] = fx.FEATURES) -> Model:

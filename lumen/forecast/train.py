@@ -110,6 +110,8 @@ def train(settings: Settings, start: datetime, end: datetime, stations: list[str
     window = f"{start:%Y-%m-%d %H:%M} … {end:%Y-%m-%d %H:%M} UTC"
     cutoff = pd.Timestamp(test_from) if test_from else default_cutoff(start, end)
     split = time_split(rows, cutoff) if len(rows) else None
+    stations_seen = rows["station_code"].nunique()
+    del rows  # a year of 600 stations: the split holds what is needed
     if split is None or len(split.train) < MIN_TRAIN_ROWS:
         n = 0 if split is None else len(split.train)
         raise ForecastError(f"only {n:,} training hours in {window} before {cutoff:%Y-%m-%d %H:%M} (at least "
@@ -127,7 +129,7 @@ def train(settings: Settings, start: datetime, end: datetime, stations: list[str
         promoted, reason = False, f"not promoted: {better}"
     else:
         promoted, reason = True, "promoted to champion" + (f" (was v{current.version})" if current else "")
-    counts = {"train_rows": len(split.train), "test_rows": len(split.test), "stations": rows["station_code"].nunique()}
+    counts = {"train_rows": len(split.train), "test_rows": len(split.test), "stations": stations_seen}
     name = settings.forecast_model
     mlflow.set_experiment(name)
     with mlflow.start_run(run_name=f"train {start:%Y-%m-%d}…{end:%Y-%m-%d}") as run:

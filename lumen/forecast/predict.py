@@ -63,7 +63,7 @@ def predict(settings: Settings, run_id: str, start: datetime | None = None, end:
         start = newest
     end = end or start + timedelta(hours=1)
     rows = issue_rows(settings, start - timedelta(hours=24), end, stations)
-    asked = sorted(stations) if stations else _stations_seen(settings, start, end)
+    asked = sorted(stations) if stations else sorted(set(rows["station_code"]))  # seen in the 24 h before
     if len(rows):
         rows = rows[(rows["issued_at"] >= pd.Timestamp(start)) & (rows["issued_at"] < pd.Timestamp(end))]
         rows = rows.dropna(subset=LAGS)
@@ -72,17 +72,6 @@ def predict(settings: Settings, run_id: str, start: datetime | None = None, end:
     have = set(out["station_code"]) if len(out) else set()
     return PredictResult(written, [s for s in asked if s not in have], current.version, (start, end),
                          round(time.monotonic() - t0, 2))  # fmt: skip
-
-
-def _stations_seen(settings: Settings, start: datetime, end: datetime) -> list[str]:
-    """Stations with any observation in the 24 h before the issue hours (those that could have one)."""
-    with connect("reader", settings) as conn:
-        rows = conn.execute(
-            "SELECT DISTINCT station_code FROM processed_data.observations "
-            "WHERE observed_at >= %s AND observed_at < %s ORDER BY 1",
-            (start - timedelta(hours=24), end),
-        ).fetchall()
-    return [r[0] for r in rows]
 
 
 def _upsert(settings: Settings, out: pd.DataFrame, name: str, version: str, run_id: str) -> int:

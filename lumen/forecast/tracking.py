@@ -10,14 +10,13 @@ from __future__ import annotations
 import logging
 import os
 import pickle
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from lumen.config import Settings
 from lumen.forecast import ForecastError
+from lumen.polling import http_ok
 
 if TYPE_CHECKING:  # pandas and LightGBM are imported where they are used: `lumen status` reads `answers`
     import pandas as pd
@@ -39,11 +38,7 @@ def shown_uri(uri: str) -> str:
 
 def answers(uri: str, timeout_s: float = 5.0) -> bool:
     """An MLflow server answers its health check at `uri` (http/https)."""
-    try:
-        with urllib.request.urlopen(uri.rstrip("/") + "/health", timeout=timeout_s) as resp:
-            return resp.status == 200
-    except (urllib.error.URLError, ConnectionError, TimeoutError, ValueError):
-        return False
+    return http_ok(uri.rstrip("/") + "/health", timeout_s)
 
 
 def client(settings: Settings) -> MlflowClient:

@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import os
 import sys
-import urllib.error
-import urllib.request
 
 import sqlalchemy as sa
 
 from lumen.config import Settings, get_settings
 from lumen.db.engine import engine
 from lumen.errors import LumenError
-from lumen.polling import wait_until
 from lumen.run import services
 
 
@@ -45,25 +42,8 @@ def start(settings: Settings | None = None, port: int = 8888) -> int:
         cmd.append("--allow-root")  # CI and containers run as root; the token still guards the server
     svc = services.service("jupyterlab", settings)
     pid = services.start(svc, cmd, env, settings.root)
-    _wait_ready(svc, f"http://127.0.0.1:{port}/api/status?token={token}")
+    services.wait_ready(svc, f"http://127.0.0.1:{port}/api/status?token={token}", "JupyterLab")
     return pid
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as resp:
-            return resp.status == 200
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return False
-
-
-def _wait_ready(svc: services.Service, url: str, timeout_s: float = 90.0) -> None:
-    """Until JupyterLab answers (or its process is gone, or the time is up)."""
-    if wait_until(lambda: _answers(url) or svc.pid() is None, timeout_s, 0.5) and svc.pid() is not None:
-        return
-    tail = svc.log_file.read_text(errors="replace").splitlines()[-8:] if svc.log_file.exists() else []
-    services.stop(svc)
-    raise LumenError("JupyterLab did not come up; last log lines:\n" + "\n".join(tail))
 
 
 def stop(settings: Settings | None = None) -> bool:

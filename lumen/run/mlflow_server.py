@@ -16,7 +16,6 @@ from lumen.config import Settings, get_settings
 from lumen.db import mlflow_db
 from lumen.errors import LumenError
 from lumen.forecast.tracking import answers
-from lumen.polling import wait_until
 from lumen.run import services
 
 LOOPBACK = ("127.0.0.1", "localhost")
@@ -47,11 +46,8 @@ def start(settings: Settings | None = None, timeout_s: float = 120.0) -> int | N
     cmd = [sys.executable, "-m", "mlflow", "server", "--host", host, "--port", str(port), "--workers", "1",
            "--serve-artifacts", "--artifacts-destination", str(artifacts), "--allowed-hosts", hosts]  # fmt: skip
     pid = services.start(svc, cmd, env, settings.root)
-    if wait_until(lambda: answers(settings.mlflow_uri) or svc.pid() is None, timeout_s, 0.5) and svc.pid():
-        return pid
-    tail = svc.log_file.read_text(errors="replace").splitlines()[-8:] if svc.log_file.exists() else []
-    services.stop(svc)
-    raise LumenError("MLflow's server did not come up; last log lines:\n" + "\n".join(tail))
+    services.wait_ready(svc, settings.mlflow_uri.rstrip("/") + "/health", "MLflow's server", timeout_s)
+    return pid
 
 
 def stop(settings: Settings | None = None) -> bool:

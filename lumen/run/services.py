@@ -12,7 +12,7 @@ from pathlib import Path
 
 from lumen.config import Settings, get_settings
 from lumen.errors import LumenError
-from lumen.polling import wait_until
+from lumen.polling import http_ok, wait_until
 
 
 @dataclass(frozen=True)
@@ -83,3 +83,13 @@ def stop(svc: Service, timeout_s: float = 20.0) -> bool:
 def _reap(pid: int) -> None:
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
+
+
+def wait_ready(svc: Service, url: str, what: str, timeout_s: float = 90.0) -> None:
+    """Until `url` answers (or the service's process is gone, or the time is up); else stop it and
+    raise with the last lines of its log."""
+    if wait_until(lambda: http_ok(url) or svc.pid() is None, timeout_s, 0.5) and svc.pid() is not None:
+        return
+    tail = svc.log_file.read_text(errors="replace").splitlines()[-8:] if svc.log_file.exists() else []
+    stop(svc)
+    raise LumenError(f"{what} did not come up; last log lines:\n" + "\n".join(tail))

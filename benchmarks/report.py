@@ -16,6 +16,8 @@ TARGETS = [  # (figure, how to compute it from the results, target text, met?)
     ("hourly run via mage run (s)", lambda r: r["hourly_mage_run_s"], "< 30", lambda v: v < 30),
     ("full analytics rebuild: dbt ÷ the plpgsql refresh it replaced", lambda r: r["full_analytics_rebuild_s"]
      / r["plpgsql_refresh_s"], "≤ 1.5", lambda v: v <= 1.5),
+    ("alert rules over the year × 600 stations (s)", lambda r: r["alert_year_s"], "< 10", lambda v: v < 10),
+    ("alert rules over one hour, the year loaded (s)", lambda r: r["alert_hour_s"], "< 0.5", lambda v: v < 0.5),
     ("forecast training on the year × 600 stations (s)", lambda r: r["train_s"], "< 180", lambda v: v < 180),
     ("peak RSS of that training (MiB)", lambda r: r["train_peak_rss_mib"], "< 4096", lambda v: v < 4096),
     ("forecast step's own work, one hour × 600 stations (s)", lambda r: r["predict_hour_s"], "< 2",
@@ -42,7 +44,7 @@ def table(results: dict) -> str:
     raw = ("copy_rows_per_s", "keyed_copy_rows_per_s", "naive_rows_per_s", "ingest_rows_per_s",
            "ingest_peak_rss_mib", "clean_s", "bare_insert_select_s", "full_analytics_rebuild_s", "dbt_startup_s",
            "plpgsql_refresh_s", "gx_import_s", "gx_year_s", "train_s", "train_peak_rss_mib", "predict_hour_cold_s",
-           "predict_hour_s", "hourly_mage_run_s")  # fmt: skip
+           "predict_hour_s", "hourly_mage_run_s", "alert_year_s", "alert_hour_s")  # fmt: skip
     lines += ["", "Raw measures: " + ", ".join(f"`{k}` = {results[k]:,.2f}" for k in raw if k in results)]
     if results.get("train_summary"):
         lines += ["", f"Training: {results['train_summary']}"]

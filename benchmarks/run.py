@@ -31,6 +31,8 @@ from pydantic import SecretStr
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.alerts import measure_alerts  # noqa: E402
+from benchmarks.analytics import measure_analytics  # noqa: E402
 from benchmarks.forecast import measure_predict, measure_training, mlflow_env, mlflow_for  # noqa: E402
 from benchmarks.report import table  # noqa: E402
 from benchmarks.sampling import run_sampled  # noqa: E402
@@ -186,44 +188,6 @@ def measure_clean(settings, year: int) -> tuple[float, float]:
     return clean, bare
 
 
-def measure_analytics(settings, url: str, work: Path) -> dict:
-    """The analytics of the year: dbt's full rebuild (`dbt build --full-refresh`, start-up, parse and
-    tests included), dbt's start-up alone, and — in the same run, for the ratio — the plpgsql
-    analytics.refresh() that dbt replaced, on a copy of processed_data in a database left at V012."""
-    from lumen import analytics
-
-    start = time.perf_counter()
-    built = analytics.build(settings, full_refresh=True)
-    rebuild = time.perf_counter() - start
-    start = time.perf_counter()
-    analytics.run_dbt(["--version"], settings)
-    startup = time.perf_counter() - start
-    old_db = f"{BENCH_DB}_v012"
-    admin = dbc.admin_conn(settings)
-    with psycopg.connect(replace(admin, dbname="postgres").url(), autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(old_db)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(old_db)))
-    old_url = replace(admin, dbname=old_db).url()
-    migrate(settings.model_copy(update={"database_url": SecretStr(old_url)}), up_to=12)
-    with psycopg.connect(url) as src, psycopg.connect(old_url) as dst:
-        for table in ("processed_data.stations", "processed_data.observations"):
-            with src.cursor().copy(f"COPY {table} TO STDOUT (FORMAT binary)") as out, \
-                    dst.cursor().copy(f"COPY {table} FROM STDIN (FORMAT binary)") as into:  # fmt: skip
-                for chunk in out:
-                    into.write(chunk)
-        dst.commit()
-        dst.execute("ANALYZE processed_data.observations")
-        dst.commit()
-        start = time.perf_counter()
-        dst.execute("SELECT * FROM analytics.refresh()").fetchall()
-        dst.commit()
-        plpgsql = time.perf_counter() - start
-    with psycopg.connect(replace(admin, dbname="postgres").url(), autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(old_db)))
-    return {"full_analytics_rebuild_s": rebuild, "dbt_startup_s": startup, "plpgsql_refresh_s": plpgsql,
-            "analytics_rows": built.models}  # fmt: skip
-
-
 def measure_gx(settings, year: int, home: Path) -> tuple[float, float]:
     """(import great_expectations s, validation of the year s) on a copy of the GX project."""
     os.environ["LUMEN_HOME"] = str(home)
@@ -335,6 +299,11 @@ def main() -> None:
     parser.add_argument("--scaling", default="500000,1000000,2500000,5000000", help="row counts for the slope")
     parser.add_argument("--naive-rows", type=int, default=200_000)
     parser.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "data")
+    parser.add_argument(
+        "--alerts-only",
+        action="store_true",
+        help="only load the year, build its analytics, then the alert figures (printed)",
+    )
     parser.add_argument("--forecast-only", action="store_true",
                         help="only load the year, then the forecast's figures and the hourly run (printed; "
                              "benchmarks/results untouched)")  # fmt: skip
@@ -353,15 +322,19 @@ def main() -> None:
     results: dict = {"rows": rows, "stations": stations, "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
                      "machine": f"{platform.machine()}, {os.cpu_count()} cores"}  # fmt: skip
     settings, url = bench_settings()
-    if args.forecast_only:
-        from lumen import transform
+    if args.forecast_only or args.alerts_only:
+        from lumen import analytics, transform
         from lumen.db import connect
 
         measure_ingest(work / "csv", settings)
         with connect("pipeline", settings) as conn:
             transform.clean(conn, datetime(2024, 1, 1, tzinfo=UTC), datetime(2025, 1, 1, tzinfo=UTC), "bench-clean",
                             on_invalid="quarantine")  # fmt: skip
-        forecast_part(settings, project_copy(work), results)
+        if args.alerts_only:
+            analytics.build(settings, full_refresh=True)
+            results.update(measure_alerts(settings, 2024, ROOT))
+        else:
+            forecast_part(settings, project_copy(work), results)
         print(json.dumps(results, indent=2))
         drop_bench(work)
         return
@@ -388,11 +361,15 @@ def main() -> None:
     results["clean_s"], results["bare_insert_select_s"] = measure_clean(settings, 2024)
     log(f"    clean {results['clean_s']:.1f} s, bare {results['bare_insert_select_s']:.1f} s")
     log("4b  analytics of the year: dbt build --full-refresh, and the plpgsql refresh it replaced")
-    results.update(measure_analytics(settings, url, work))
+    results.update(measure_analytics(settings, url, BENCH_DB))
     log(
         f"    dbt {results['full_analytics_rebuild_s']:.1f} s (start-up {results['dbt_startup_s']:.1f} s), "
         f"plpgsql {results['plpgsql_refresh_s']:.1f} s"
     )
+    log("4c  alert rules over the year, then over one hour with the year loaded")
+    results.update(measure_alerts(settings, 2024, ROOT))
+    log(f"    year {results['alert_year_s']:.2f} s ({results['alert_episodes']:,} episodes), "
+        f"one hour {results['alert_hour_s']:.3f} s")  # fmt: skip
     home = project_copy(work)
     log("5/7 Great Expectations over the year")
     results["gx_import_s"], results["gx_year_s"] = measure_gx(settings, 2024, home)

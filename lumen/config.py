@@ -59,6 +59,23 @@ class Settings(BaseSettings):
     forecast_model: str = Field("lumen-next-hour-temperature", **_env("LUMEN_FORECAST_MODEL"))
     inmet_timeout_s: float = Field(30.0, gt=0, **_env("INMET_TIMEOUT"))
 
+    alert_rules: Path | None = Field(None, **_env("LUMEN_ALERT_RULES"))
+    alert_subscriptions: Path | None = Field(None, **_env("LUMEN_ALERT_SUBSCRIPTIONS"))
+    alert_webhook_url: SecretStr | None = Field(None, **_env("LUMEN_ALERT_WEBHOOK_URL"))
+    alert_webhook_token: SecretStr | None = Field(None, **_env("LUMEN_ALERT_WEBHOOK_TOKEN"))
+    alert_email_to: str = Field("", **_env("LUMEN_ALERT_EMAIL_TO"))
+    smtp_host: str | None = Field(None, **_env("LUMEN_SMTP_HOST"))
+    smtp_port: int = Field(587, ge=1, le=65535, **_env("LUMEN_SMTP_PORT"))
+    smtp_user: str | None = Field(None, **_env("LUMEN_SMTP_USER"))
+    smtp_password: SecretStr | None = Field(None, **_env("LUMEN_SMTP_PASSWORD"))
+    smtp_from: str = Field("lumen@localhost", **_env("LUMEN_SMTP_FROM"))
+    smtp_starttls: bool = Field(True, **_env("LUMEN_SMTP_STARTTLS"))
+    smtp_ca_file: Path | None = Field(None, **_env("LUMEN_SMTP_CA_FILE"))
+    alert_max_age_hours: float = Field(24.0, gt=0, **_env("LUMEN_ALERT_MAX_AGE_HOURS"))
+    alert_retry_minutes: float = Field(5.0, ge=0, **_env("LUMEN_ALERT_RETRY_MINUTES"))
+    alert_max_attempts: int = Field(6, ge=1, le=100, **_env("LUMEN_ALERT_MAX_ATTEMPTS"))
+    alert_timeout_s: float = Field(10.0, gt=0, le=120, **_env("LUMEN_ALERT_TIMEOUT"))
+
     @model_validator(mode="before")
     @classmethod
     def _empty_is_unset(cls, data: object) -> object:
@@ -89,6 +106,22 @@ class Settings(BaseSettings):
         return project_root()
 
     @property
+    def alert_rules_path(self) -> Path:
+        return self._alerts_file(self.alert_rules, "rules.yml")
+
+    @property
+    def alert_subscriptions_path(self) -> Path:
+        return self._alerts_file(self.alert_subscriptions, "subscriptions.yml")
+
+    def _alerts_file(self, given: Path | None, name: str) -> Path:
+        """A variable's path (relative to the project home), else the project home's alerts/NAME, else the
+        one shipped beside this package (as for dbt/)."""
+        if given:
+            return given if given.is_absolute() else self.root / given
+        here = self.root / "alerts" / name
+        return here if here.exists() else Path(__file__).resolve().parent.parent / "alerts" / name
+
+    @property
     def lumen_dir(self) -> Path:
         """Project-local state: the embedded database, pids, logs."""
         path = self.state_dir or self.root / ".lumen"
@@ -103,6 +136,9 @@ class Settings(BaseSettings):
             self.inmet_token,
             self.mage_owner_password,
             self.mlflow_password,
+            self.alert_webhook_url,
+            self.alert_webhook_token,
+            self.smtp_password,
         ]
         return [s.get_secret_value() for s in secrets if s is not None and s.get_secret_value()]
 
@@ -125,7 +161,8 @@ def load_settings(env_file: Path | None = None) -> Settings:
             loc = err["loc"][0] if err["loc"] else "?"
             var = _FIELD_TO_ENV.get(str(loc), str(loc))
             got = err.get("input")
-            shown = "" if var in {"LUMEN_DATABASE_URL"} or "PASSWORD" in var or "TOKEN" in var else f" (got {got!r})"
+            secret = var in {"LUMEN_DATABASE_URL", "LUMEN_ALERT_WEBHOOK_URL"} or "PASSWORD" in var or "TOKEN" in var
+            shown = "" if secret else f" (got {got!r})"
             lines.append(f"{var}: {err['msg']}{shown}")
         raise ConfigError("; ".join(lines)) from None
 

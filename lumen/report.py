@@ -29,6 +29,7 @@ class ReportData:
     names: dict[str, str]
     forecast: pd.DataFrame  # next-hour forecasts whose target hour was observed: predicted, band, observed
     skill: pd.DataFrame  # per station: forecasts, MAE of the model and of persistence, interval coverage
+    alerts: pd.DataFrame  # alert episodes that touched the window (INMET criteria exceeded in the data)
 
 
 def load(stations: str, start: str, end: str, settings: Settings | None = None) -> ReportData:
@@ -67,11 +68,24 @@ def load(stations: str, start: str, end: str, settings: Settings | None = None) 
             params=params,
         )
         forecast, skill = _forecasts(conn, params)
+        alerts = pd.read_sql_query(
+            text(
+                "SELECT e.station_code, e.rule_name AS alert, e.level, "
+                "to_char(e.started_at AT TIME ZONE coalesce(s.time_zone, 'America/Sao_Paulo'), 'YYYY-MM-DD HH24:MI') "
+                "AS started_local, round(e.peak_value::numeric, 1) AS peak, e.unit, e.status "
+                "FROM analytics.alert_events e LEFT JOIN processed_data.stations s USING (station_code) "
+                "WHERE e.station_code = ANY(:codes) AND e.status <> 'withdrawn' "
+                "AND e.started_at < CAST(:end AS date) + 2 AND e.last_exceeded_at > CAST(:start AS date) - 1 "
+                "ORDER BY e.started_at, e.station_code"
+            ),
+            conn,
+            params=params,
+        )
     eng.dispose()
     if daily.empty:
         raise LumenError(f"no processed data for {', '.join(codes) or 'any station'} between {start} and {end}")
     names = dict(zip(latest["station_code"], latest["name"], strict=False))
-    return ReportData(codes, start, end, daily, latest, quality, names, forecast, skill)
+    return ReportData(codes, start, end, daily, latest, quality, names, forecast, skill, alerts)
 
 
 def _forecasts(conn, params: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -116,6 +130,17 @@ def forecast_text(data: ReportData) -> str:
     return (f"Air temperature one hour ahead, by {', '.join(models)}{demo}, with its 10–90 % interval, against "
             "what was then observed. The table compares its mean absolute error with persistence (the next "
             "hour = the last observed hour).")  # fmt: skip
+
+
+def alerts_text(data: ReportData) -> str:
+    """What the alerts section says: how many episodes, by level, and that they are not INMET's warnings."""
+    note = ("Exceedances of INMET's warning criteria (`alerts/rules.yml`) found in these stations' data — "
+            "not INMET's official warnings, which are forecasts by its meteorologists.")  # fmt: skip
+    if data.alerts.empty:
+        return f"No alert episode in these days. {note}"
+    levels = data.alerts["level"].value_counts()
+    counts = ", ".join(f"{levels[lv]} {lv}" for lv in ("red", "orange", "yellow") if lv in levels)
+    return f"{len(data.alerts)} episode(s) ({counts}); start times are local. {note}"
 
 
 def forecast_figure(data: ReportData, most: int = 4):

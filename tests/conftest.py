@@ -177,3 +177,18 @@ def samples_dir() -> Path:
     if not SHARED_SAMPLES.is_dir():
         pytest.skip("../shared/inmet-samples is absent")
     return SHARED_SAMPLES
+
+
+def load_curitiba(conn) -> None:
+    """INMET's real Curitiba files (A807 2018, 2019, 2024) → raw_data → processed_data (rows that break a
+    rule quarantined), committed. The calling test is skipped when the samples are absent."""
+    from datetime import UTC, datetime
+
+    from lumen import ingest, transform
+    from lumen.inmet.archive import list_files
+
+    files = [f for path in sorted(samples_dir().glob("INMET_*_A807_*.CSV")) for f in list_files(path)]
+    ingest.load_archive(conn, files, "load")
+    transform.clean(conn, datetime(2018, 1, 1, tzinfo=UTC), datetime(2025, 1, 1, tzinfo=UTC), "clean",
+                    on_invalid="quarantine")  # fmt: skip
+    conn.commit()

@@ -7,6 +7,7 @@ import os
 
 import typer
 
+from lumen.cli import alerts as cli_alerts
 from lumen.cli import db as cli_db
 from lumen.cli import dbt as cli_dbt
 from lumen.cli import forecast as cli_forecast
@@ -26,6 +27,7 @@ app.add_typer(cli_serve.metabase_app, name="metabase")
 app.add_typer(cli_serve.lab_app, name="lab")
 app.add_typer(cli_forecast.app, name="forecast")
 app.add_typer(cli_forecast.mlflow_app, name="mlflow")
+app.add_typer(cli_alerts.app, name="alerts")
 app.command("stations")(cli_ingest.stations_command)
 app.command("sample")(cli_ingest.sample_command)
 app.command("clean")(cli_quality.clean_command)

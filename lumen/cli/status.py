@@ -58,6 +58,23 @@ def lock_state(conn) -> str:
     return f"run lock: held by {holder} since {since:%Y-%m-%d %H:%M:%S} UTC, {doing}"
 
 
+def alert_state(conn) -> str | None:
+    """Open alert episodes and the outbox: what is waiting to be sent or gave up, with the last error."""
+    if conn.execute("SELECT to_regclass('ops.alert_deliveries')").fetchone()[0] is None:
+        return None
+    opened = conn.execute("SELECT count(*) FROM analytics.alert_events WHERE status = 'open'").fetchone()[0]
+    pending, failed, error = conn.execute(
+        "SELECT count(*) FILTER (WHERE status = 'pending'), count(*) FILTER (WHERE status = 'failed'), "
+        "(array_agg(last_error ORDER BY delivery_id DESC) FILTER (WHERE status <> 'sent' AND last_error IS NOT NULL))"
+        "[1] FROM ops.alert_deliveries"
+    ).fetchone()
+    line = f"alerts: {opened} open episode(s) (`lumen alerts list --open`)"
+    if pending or failed:
+        line += f"; alert messages: {pending} pending, {failed} failed, last error: {error}"
+        line += " (`lumen alerts list --deliveries`)"
+    return line
+
+
 def print_summary(settings: Settings) -> None:
     admin = dbc.admin_conn(settings)
     with dbc.connect("admin", settings) as conn:
@@ -66,6 +83,7 @@ def print_summary(settings: Settings) -> None:
         counts = table_counts(conn)
         steps = latest_run(conn)
         lock = lock_state(conn)
+        alerts = alert_state(conn)
     console.print(f"[bold]LÚMEN[/bold] database {dbc.redact(admin)} (PostgreSQL {version}, {admin.source})")
     console.print(f"migrations applied: {len(done)} of {len(migrations.discover())}")
     table = Table("schema", "relation", "kind", "rows")
@@ -79,6 +97,8 @@ def print_summary(settings: Settings) -> None:
             if error:
                 console.print(f"            {error.splitlines()[0]}")
     console.print(lock)
+    if alerts:
+        console.print(alerts)
     from lumen.forecast.tracking import answers
 
     state = "answering" if answers(settings.mlflow_uri, timeout_s=2) else "not answering (`lumen mlflow start`)"

@@ -41,6 +41,8 @@ def step_command(
         raise
     write("succeeded", run_id=done.run_id, result=done.result, notebook=str(done.notebook))
     console.print(f"step {name} ({done.run_id}): {done.result.get('summary', 'done')}")
+    if done.result.get("warning"):
+        console.print(f"  warning: {done.result['warning']}")
     console.print(f"  notebook: {done.notebook}")
 
 

@@ -94,9 +94,10 @@ def migrate(settings: Settings | None = None, directory: Path = SQL_DIR, up_to: 
             mlflow_db.ensure(conn, settings)  # MLflow's own (empty) database: its server migrates it
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_KEY,))
-    from lumen import analytics  # dbt's models, built as the pipeline role once it can log in
+    if up_to is None:  # an older release's schema (up_to) would have had its own dbt project: build none
+        from lumen import analytics  # dbt's models, built as the pipeline role once it can log in
 
-    analytics.ensure_built(settings)
+        analytics.ensure_built(settings)
     return ran
 
 

@@ -114,22 +114,33 @@ def validate(run_id: str, start: str, end: str) -> dict:
 
 
 def publish(run_id: str, start: str = "", end: str = "") -> dict:
-    """dbt builds and tests the analytics for what the window can touch (no window: all of history).
+    """dbt builds and tests the analytics for what the window can touch (no window: all of history),
+    then the alert rules on observations are evaluated over it and their messages sent.
 
     Each incremental model rewrites its window in one transaction: readers keep seeing the
-    previous figures until it commits. A failing dbt test fails the step, naming it."""
+    previous figures until it commits. A failing dbt test fails the step, naming it. The alert
+    rules are checked first (a malformed file stops the step before dbt runs); a message that
+    cannot be sent never fails it (it stays pending, and shows in the summary)."""
     from lumen import analytics
+    from lumen.alerts import service as alerts
 
+    settings = get_settings()
     lo, hi = parse_window(start, end) if start or end else (None, None)
-    result = analytics.publish(get_settings(), lo, hi)
+    checked = alerts.plan(settings, alerts.OBSERVED)
+    result = analytics.publish(settings, lo, hi)
     written = sum(n for n in result.models.values() if n)
+    alerted = alerts.run(settings, run_id, lo, hi, checked)
     return {
         "rows_in": written,
         "rows_out": written,
         "tables": result.models,
         "tests_passed": result.tests_passed,
-        "summary": f"analytics ({f'{start} … {end}' if lo else 'all of history'}): {result.line()}",
-        "seconds": result.seconds,
+        "alerts": {k: v for k, v in alerted.items() if k not in ("summary", "warning")},
+        "summary": "\n".join(
+            [f"analytics ({f'{start} … {end}' if lo else 'all of history'}): {result.line()}", alerted["summary"]]
+        ),  # fmt: skip
+        "warning": alerted["warning"],
+        "seconds": round(result.seconds + alerted["evaluate_s"], 2),
     }
 
 
@@ -155,15 +166,26 @@ def train(run_id: str, start: str, end: str, stations: str = "", test_from: str 
 
 
 def forecast(run_id: str, start: str = "", end: str = "", stations: str = "") -> dict:
-    """Next-hour forecasts from the champion (no window: issued at the newest observed hour)."""
+    """Next-hour forecasts from the champion (no window: issued at the newest observed hour), then
+    the forecast alert rule over the hours they target."""
+    from lumen.alerts import service as alerts
     from lumen.forecast.predict import predict
 
+    settings = get_settings()
     lo, hi = parse_window(start, end) if start or end else (None, None)
-    result = predict(get_settings(), run_id, lo, hi, station_codes(stations) or None)
+    checked = alerts.plan(settings, alerts.FORECAST)
+    result = predict(settings, run_id, lo, hi, station_codes(stations) or None)
+    alerted = None
+    if result.issued and result.written:
+        issued_lo, issued_hi = result.issued
+        alerted = alerts.run(settings, run_id, issued_lo + timedelta(hours=1), issued_hi + timedelta(hours=1), checked)
+    warnings = [f"{len(result.skipped)} station(s) without their last 24 h" if result.skipped else "",
+                alerted["warning"] if alerted else ""]  # fmt: skip
     return {"rows_in": result.written + len(result.skipped), "rows_out": result.written,
-            "model_version": result.version, "skipped": result.skipped, "summary": result.line(),
-            "warning": f"{len(result.skipped)} station(s) without their last 24 h" if result.skipped else "",
-            "seconds": result.seconds}  # fmt: skip
+            "model_version": result.version, "skipped": result.skipped,
+            "alerts": {k: v for k, v in alerted.items() if k not in ("summary", "warning")} if alerted else {},
+            "summary": result.line() + (f"\n{alerted['summary']}" if alerted else ""),
+            "warning": "; ".join(w for w in warnings if w), "seconds": result.seconds}  # fmt: skip
 
 
 def record(result_path: str, result: dict) -> None:

@@ -28,9 +28,15 @@ def test_report_renders_with_plots_and_no_errors(env, no_model):
     page = browser.dom(html.as_uri())
     headings = re.findall(r"<h[12][^>]*>(.*?)<", page)
     assert headings[:1] == ["LÚMEN — weather report"]
-    assert {"In short", "Temperature", "Daily rain", "Next-hour forecast", "Latest readings", "Data quality"} <= {
-        h.strip() for h in headings
-    }
+    assert {
+        "In short",
+        "Temperature",
+        "Daily rain",
+        "Next-hour forecast",
+        "Alerts",
+        "Latest readings",
+        "Data quality",
+    } <= {h.strip() for h in headings}
     images = re.findall(r'<img[^>]+src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
     assert len(images) == 2 and all(len(i) > 20_000 for i in images)  # two real plots
     body = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", page, flags=re.S)
@@ -38,6 +44,10 @@ def test_report_renders_with_plots_and_no_errors(env, no_model):
     assert "Traceback" not in text and "Error" not in text and "def " not in text  # no code cells
     assert "CURITIBA" in text and "4 station(s)" in text
     assert "No next-hour forecasts for these stations and days yet" in text  # nothing trained: said, not an error
+    assert (
+        re.search(r"\d+ episode\(s\) \(\d+ orange, \d+ yellow\)", text) and "Rajadas de vento" in text
+    )  # the sample's gusts
+    assert "not INMET's official warnings" in text
     shot = browser.screenshot(html.as_uri(), ROOT / "runs" / "screenshots" / "weather_report.png")
     assert shot.stat().st_size > 50_000
 

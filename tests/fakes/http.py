@@ -1,4 +1,5 @@
-"""A tiny local HTTP server for fakes of services unreachable here (INMET's API and portal).
+"""A tiny local HTTP server for fakes of services unreachable here (INMET's API and portal) and for
+receivers the tests start (an alert webhook).
 
 Routes map a path to a handler returning (status, headers, body) or a callable that
 writes the response itself. Every request is recorded. Binds to 127.0.0.1 only.
@@ -30,9 +31,13 @@ class FakeServer:
             # keep-alive) Nagle + delayed ACK hold each answer ~40 ms, an artefact of the fake
             disable_nagle_algorithm = True
 
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+                self.do_GET(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+
+            def do_GET(self, body: bytes = b"") -> None:  # noqa: N802
                 with fake._lock:
-                    fake.requests.append({"path": self.path, "headers": dict(self.headers)})
+                    fake.requests.append({"path": self.path, "headers": dict(self.headers), "method": self.command,
+                                          "body": body})  # fmt: skip
                     fake.in_flight += 1
                     fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
                 try:

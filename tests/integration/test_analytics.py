@@ -179,12 +179,41 @@ def test_a_database_upgraded_from_the_plpgsql_analytics_ends_as_a_fresh_one(publ
         upgraded = _state(old)
     fresh = _state(published)
     assert [r[0] for r in fresh["catalog"]] == [
-        "daily_station_summary", "data_quality_daily", "forecast_skill", "latest_readings", "monthly_station_summary",
-        "station_daily_extremes", "station_extremes", "station_map", "temperature_forecast",
+        "alert_events", "daily_station_summary", "data_quality_daily", "forecast_skill", "latest_readings",
+        "monthly_station_summary", "open_alerts", "station_daily_extremes", "station_extremes", "station_map",
+        "temperature_forecast",
     ]  # fmt: skip
-    dbt_built = [r for r in fresh["catalog"] if r[0] != "temperature_forecast"]
+    base_tables = ("temperature_forecast", "alert_events")  # V014's and V015's: written by steps, not dbt
+    dbt_built = [r for r in fresh["catalog"] if r[0] not in base_tables]
     assert all(r[2] == "lumen_pipeline" and r[3] for r in dbt_built)  # dbt's (pipeline) objects, readable
-    (table,) = [r for r in fresh["catalog"] if r[0] == "temperature_forecast"]
-    assert table[2] != "lumen_pipeline" and table[3]  # V014's base table: the migrations own it; readable
+    for table in [r for r in fresh["catalog"] if r[0] in base_tables]:
+        assert table[2] != "lumen_pipeline" and table[3]  # the migrations own them; readable
     assert fresh["functions"] == [] and fresh["rebuilds"] == (0,)
     assert upgraded == fresh
+
+
+def test_v015_adds_the_heat_wave_normals_to_an_existing_monthly_summary(published, pg_admin_url, tmp_path):
+    """A V014 database (monthly_station_summary without the mean daily max) migrated to V015: dbt adds the
+    columns and the rebuild V015 asks for fills them for all of history, as on a fresh database."""
+    with empty_database(pg_admin_url) as old:
+        migrate(old, up_to=14)
+        sample = generate(tmp_path, days=10)
+        with connect("pipeline", old) as conn:
+            ingest.load_archive(conn, list_files(sample.archive_zip), "load")
+            transform.clean(conn, datetime(2024, 11, 1, tzinfo=UTC), datetime(2024, 11, 11, tzinfo=UTC), "run-1")
+            conn.commit()
+        done = analytics.run_dbt(["build", "--select", "daily_station_summary", "monthly_station_summary"], old)
+        assert done.returncode == 0, done.stdout[-2000:]
+        with connect("admin", old) as conn:  # the table as the V014-era model built it
+            conn.execute("ALTER TABLE analytics.monthly_station_summary DROP COLUMN air_temp_max_mean_c, "
+                         "DROP COLUMN days_with_max")  # fmt: skip
+            conn.commit()
+        migrate(old)
+        query = ("SELECT station_code, month, air_temp_max_mean_c, days_with_max FROM analytics.monthly_station_summary "
+                 "ORDER BY 1, 2")  # fmt: skip
+        with connect("reader", old) as conn:
+            upgraded = conn.execute(query).fetchall()
+    with connect("reader", published) as conn:
+        fresh = conn.execute(query).fetchall()
+    assert upgraded == fresh and all((r[2] is None) == (r[3] == 0) for r in fresh)
+    assert sum(r[3] for r in fresh) >= 4 * 9  # every full day of the 10 (the first and last are partial)

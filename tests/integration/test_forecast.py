@@ -10,24 +10,17 @@ from datetime import UTC, datetime
 import pandas as pd
 import pytest
 
-from lumen import ingest, transform
 from lumen.db import connect
 from lumen.forecast import data, features
 from lumen.forecast import model as fm
-from lumen.inmet.archive import list_files
-from tests.conftest import samples_dir
+from tests.conftest import load_curitiba
 
 pytestmark = pytest.mark.slow
 
 
 def test_the_model_beats_persistence_and_climatology_on_curitiba(migrated_db):
-    samples = samples_dir()
     with connect("pipeline", migrated_db) as conn:
-        files = [f for path in sorted(samples.glob("INMET_*_A807_*.CSV")) for f in list_files(path)]
-        ingest.load_archive(conn, files, "load")
-        transform.clean(conn, datetime(2018, 1, 1, tzinfo=UTC), datetime(2025, 1, 1, tzinfo=UTC), "clean",
-                        on_invalid="quarantine")  # fmt: skip
-        conn.commit()
+        load_curitiba(conn)
         hours = data.observations(conn, datetime(2018, 1, 1, tzinfo=UTC), datetime(2025, 1, 1, tzinfo=UTC), ["A807"])
         places = data.stations(conn)
     rows = features.issue_rows(features.complete_grid(hours), places)

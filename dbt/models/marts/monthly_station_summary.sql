@@ -1,7 +1,9 @@
--- One row per station and local month, from the daily summary.
+-- One row per station and local month, from the daily summary. air_temp_max_mean_c (the mean
+-- of the daily maxima over days with 18+ hours) is what the heat-wave alert's normal is made of.
 {%- set w = lumen_window() %}
 {{ config(
     materialized='incremental',
+    on_schema_change='append_new_columns',
     incremental_predicates=['month BETWEEN [m_from] AND [m_to]'],
     indexes=[{'columns': ['station_code', 'month'], 'unique': True}],
 ) }}
@@ -15,7 +17,9 @@ SELECT d.station_code,
        round(sum(d.precip_total_mm)::numeric, 2)::float8          AS precip_total_mm,
        count(*) FILTER (WHERE d.precip_total_mm >= 1)             AS rainy_days,
        round(avg(d.rel_humidity_mean_pct)::numeric, 1)::float8    AS rel_humidity_mean_pct,
-       max(d.wind_gust_max_ms)                                    AS wind_gust_max_ms
+       max(d.wind_gust_max_ms)                                    AS wind_gust_max_ms,
+       round((avg(d.air_temp_max_c) FILTER (WHERE d.hours_with_data >= 18))::numeric, 2)::float8 AS air_temp_max_mean_c,
+       count(d.air_temp_max_c) FILTER (WHERE d.hours_with_data >= 18) AS days_with_max
 FROM {{ ref('daily_station_summary') }} d
 {%- if is_incremental() %}
 WHERE d.local_date >= {{ w.m_from }} AND d.local_date < {{ w.m_to }} + interval '1 month'

@@ -68,24 +68,31 @@ def load(stations: str, start: str, end: str, settings: Settings | None = None) 
             params=params,
         )
         forecast, skill = _forecasts(conn, params)
-        alerts = pd.read_sql_query(
-            text(
-                "SELECT e.station_code, e.rule_name AS alert, e.level, "
-                "to_char(e.started_at AT TIME ZONE coalesce(s.time_zone, 'America/Sao_Paulo'), 'YYYY-MM-DD HH24:MI') "
-                "AS started_local, round(e.peak_value::numeric, 1) AS peak, e.unit, e.status "
-                "FROM analytics.alert_events e LEFT JOIN processed_data.stations s USING (station_code) "
-                "WHERE e.station_code = ANY(:codes) AND e.status <> 'withdrawn' "
-                "AND e.started_at < CAST(:end AS date) + 2 AND e.last_exceeded_at > CAST(:start AS date) - 1 "
-                "ORDER BY e.started_at, e.station_code"
-            ),
-            conn,
-            params=params,
-        )
+        alerts = _alerts(conn, params)
     eng.dispose()
     if daily.empty:
         raise LumenError(f"no processed data for {', '.join(codes) or 'any station'} between {start} and {end}")
     names = dict(zip(latest["station_code"], latest["name"], strict=False))
     return ReportData(codes, start, end, daily, latest, quality, names, forecast, skill, alerts)
+
+
+def _alerts(conn, params: dict) -> pd.DataFrame:
+    """Alert episodes overlapping the window's local days (each station's zone), oldest first."""
+    zone = "coalesce(s.time_zone, 'America/Sao_Paulo')"
+    return pd.read_sql_query(
+        text(
+            "SELECT e.station_code, e.rule_name AS alert, e.level, "
+            f"to_char(e.started_at AT TIME ZONE {zone}, 'YYYY-MM-DD HH24:MI') AS started_local, "
+            "round(e.peak_value::numeric, 1) AS peak, e.unit, e.status "
+            "FROM analytics.alert_events e LEFT JOIN processed_data.stations s USING (station_code) "
+            "WHERE e.station_code = ANY(:codes) AND e.status <> 'withdrawn' "
+            f"AND (e.started_at AT TIME ZONE {zone})::date <= CAST(:end AS date) "
+            f"AND ((e.last_exceeded_at - interval '1 microsecond') AT TIME ZONE {zone})::date >= CAST(:start AS date) "
+            "ORDER BY e.started_at, e.station_code"
+        ),
+        conn,
+        params=params,
+    )
 
 
 def _forecasts(conn, params: dict) -> tuple[pd.DataFrame, pd.DataFrame]:

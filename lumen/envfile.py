@@ -19,6 +19,15 @@ def _assignments(text: str) -> dict[str, str]:
     return {m.group(1): m.group(2) for line in text.splitlines() if (m := _LINE.match(line))}
 
 
+def new_secret() -> str:
+    """24 random URL-safe characters with at least one digit, one lower- and one upper-case letter: every
+    service's password rules accept it (Metabase's default refuses a password without a digit)."""
+    while True:
+        value = secrets.token_urlsafe(18)
+        if any(c.isdigit() for c in value) and any(c.islower() for c in value) and any(c.isupper() for c in value):
+            return value
+
+
 def ensure_env_file(example: Path, target: Path) -> list[str]:
     """Write `target` from `example`; return the names of the variables added now."""
     example_text = example.read_text(encoding="utf-8")
@@ -35,7 +44,7 @@ def ensure_env_file(example: Path, target: Path) -> list[str]:
         if name in existing:
             continue
         if value.strip() == GENERATE:
-            value = secrets.token_urlsafe(18)
+            value = new_secret()
         out.append(f"{name}={value}")
         added.append(name)
     if not added and target.exists():

@@ -66,7 +66,7 @@ class Metabase:
                     "token": props["setup-token"],
                     "user": {"email": email, "password": password, "first_name": "LÚMEN", "last_name": "Admin",
                              "site_name": "LÚMEN"},
-                    "prefs": {"site_name": "LÚMEN", "site_locale": "pt", "allow_tracking": False},
+                    "prefs": {"site_name": "LÚMEN", "site_locale": "pt_BR", "allow_tracking": False},
                 })  # fmt: skip
             except MetabaseError as exc:
                 if "HTTP 403" not in str(exc):  # someone finished setup meanwhile: log in instead

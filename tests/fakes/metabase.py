@@ -2,7 +2,9 @@
 
 Rules it enforces (Metabase's documented behaviour, see ../shared/design.md "Pitfalls"):
 - `GET /api/session/properties` has `setup-token` and `has-user-setup`;
-- `POST /api/setup` needs that token, answers 403 once a user exists, returns `{"id": session}`;
+- `POST /api/setup` needs that token, answers 403 once a user exists, returns `{"id": session}`; the
+  password must pass Metabase's default complexity ("normal": 6+ characters, a digit, not a common
+  one) and `site_locale` must be a locale Metabase ships (`pt_BR`; there is no plain `pt`);
 - `POST /api/session` checks the password (401 otherwise); other routes need `X-Metabase-Session` (401);
 - `GET /api/database` and collection items come as `{"data": [...]}`; `GET /api/collection` is a bare list;
 - a new database syncs asynchronously: `initial_sync_status` is "incomplete" for a few reads;
@@ -21,6 +23,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 TAG = re.compile(r"{{\s*(\w+)\s*}}")
+# Locales Metabase v0.50 ships (resources/locales): Portuguese only as pt_BR
+LOCALES = {"en", "ar", "ca", "cs", "da", "de", "es", "fa", "fi", "fr", "he", "hu", "id", "it", "ja", "ko", "lv", "nb",
+           "nl", "pl", "pt_BR", "ro", "ru", "sk", "sr", "sv", "th", "tr", "uk", "vi", "zh_CN", "zh_HK", "zh_TW"}  # fmt: skip
+COMMON_PASSWORDS = {"password1", "passw0rd", "qwerty123", "abc123", "123456", "letmein1", "admin123"}
+
+
+def password_problem(password: str) -> str | None:
+    """Metabase's check under its default MB_PASSWORD_COMPLEXITY=normal, MB_PASSWORD_LENGTH=6."""
+    if len(password) < 6 or not any(c.isdigit() for c in password):
+        return "Insufficient password strength"
+    if password.lower() in COMMON_PASSWORDS:
+        return "password is too common."
+    return None
 
 
 class FakeMetabase:
@@ -33,6 +48,7 @@ class FakeMetabase:
         self.cards: dict[int, dict] = {}
         self.dashboards: dict[int, dict] = {}
         self.calls: list[tuple[str, str]] = []
+        self.setup_body: dict = {}
         self._next = 100
         self._lock = threading.Lock()
         self.sync_fails = False  # a database Metabase cannot sync ends "aborted"
@@ -69,9 +85,14 @@ class FakeMetabase:
                 )
             if body.get("token") != self.setup_token:
                 return 403, "Token does not match the setup token."
+            self.setup_body = body
             user = body["user"]
-            if len(user.get("password", "")) < 6:
-                return 400, {"errors": {"password": "password is too common."}}
+            if problem := password_problem(user.get("password", "")):
+                return 400, {"errors": {"password": problem}}
+            locale = (body.get("prefs") or {}).get("site_locale")
+            if locale is not None and locale not in LOCALES:
+                return 400, {"errors": {"site_locale": "String must be a valid two-letter ISO language or "
+                                                       "language-country code e.g. 'en' or 'en_US'."}}  # fmt: skip
             self.users[user["email"]] = user["password"]
             return 200, self._session()
         if (method, path) == ("POST", "/api/session"):

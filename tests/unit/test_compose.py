@@ -108,3 +108,32 @@ def test_docker_compose_config_validates(tmp_path):
     out = subprocess.run([exe, "--env-file", str(env_file), "-f", str(ROOT / "docker-compose.yml"), "config", "-q"],
                          capture_output=True, text=True, cwd=ROOT, timeout=60)  # fmt: skip
     assert out.returncode == 0, out.stderr
+
+
+def test_the_build_context_leaves_out_secrets_environments_and_local_state():
+    """`COPY . .` in the Dockerfiles: .env (every secret), the venvs and .lumen/ (the embedded database)
+    must never reach an image. Checked against .dockerignore with Docker's own matching rules
+    (last matching line wins, `!` re-includes), on the paths a developer's checkout holds."""
+    import fnmatch
+
+    lines = [
+        ln.strip() for ln in (ROOT / ".dockerignore").read_text().splitlines() if ln.strip() and not ln.startswith("#")
+    ]
+
+    def ignored(path: str) -> bool:
+        verdict = False
+        for pattern in lines:
+            negate = pattern.startswith("!")
+            pat = pattern.lstrip("!").removeprefix("**/")
+            parts = path.split("/")
+            hit = any(fnmatch.fnmatch("/".join(parts[: i + 1]), pattern.lstrip("!")) for i in range(len(parts))) or any(
+                fnmatch.fnmatch(p, pat) for p in parts if pattern.lstrip("!").startswith("**/"))  # fmt: skip
+            if hit:
+                verdict = not negate
+        return verdict
+
+    for path in (".env", ".env.local", ".venv/bin/python", ".venv-mage/bin/mage", ".lumen/postgres/PG_VERSION",
+                 "runs/2026-12-01/x.ipynb", ".git/config", "lumen/__pycache__/x.pyc", "benchmarks/data/x.csv"):  # fmt: skip
+        assert ignored(path), path
+    for path in (".env.example", "lumen/config.py", "alerts/rules.yml", "dbt/dbt_project.yml", "pyproject.toml"):
+        assert not ignored(path), path

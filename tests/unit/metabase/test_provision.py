@@ -112,3 +112,25 @@ def test_an_aborted_sync_fails_at_once_with_what_to_do():
         ):
             provision(settings_for(fake), SPEC, sync_timeout_s=60)
     assert time.monotonic() - t0 < 15
+
+
+def test_metabase_refuses_a_password_without_a_digit_and_every_generated_secret_has_one():
+    """Metabase's default complexity ("normal") wants 6+ characters and a digit; `.env`'s generated secrets
+    always qualify (token_urlsafe alone lacks a digit about 1.7 % of the time)."""
+    from lumen.envfile import new_secret
+    from tests.fakes.metabase import password_problem
+
+    with FakeMetabase() as fake, pytest.raises(MetabaseError, match="Insufficient password strength"):
+        provision(settings_for(fake, LUMEN_METABASE_ADMIN_PASSWORD="only-letters-here"), SPEC, sync_timeout_s=5)
+    assert all(password_problem(new_secret()) is None for _ in range(3000))
+
+
+def test_setup_asks_for_a_locale_metabase_ships():
+    with FakeMetabase() as fake:
+        provision(settings_for(fake), SPEC, sync_timeout_s=20)
+    assert fake.setup_body["prefs"]["site_locale"] == "pt_BR"
+    with FakeMetabase() as fake:  # the fake refuses what Metabase refuses: it ships no plain "pt"
+        fake.setup_body = {}
+        status, _ = fake.route("POST", "/api/setup", {}, {"token": fake.setup_token, "prefs": {"site_locale": "pt"},
+                                                          "user": {"email": "a@b.c", "password": "Adm1n-pass-9"}}, None)  # fmt: skip
+    assert status == 400

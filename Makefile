@@ -39,8 +39,8 @@ $(MAGE_VENV)/.installed: mage_project/requirements.txt mage_project/constraints.
 	@$(MAGE_VENV)/bin/python -m pip install $(PIP_FLAGS) -c mage_project/constraints.lock -r mage_project/requirements.txt 2>&1 | grep -v '^WARNING: Location' ; test $${PIPESTATUS[0]} -eq 0
 	@touch $@
 
-.env: .env.example $(VENV)/.installed
-	@$(LUMEN) env
+.env: .env.example
+	@$(PYTHON) scripts/env_init.py
 
 # ---------------------------------------------------------------- stack -----
 # scripts/stack_mode.py (stdlib only) says which stack each target drives: `up` records its
@@ -48,9 +48,11 @@ $(MAGE_VENV)/.installed: mage_project/requirements.txt mage_project/constraints.
 # whether a Docker engine answers.
 STACK := $(PYTHON) scripts/stack_mode.py
 
-up: setup ## start the stack (Docker if an engine answers, else native: db, MLflow, Mage, JupyterLab)
-	@if [ "$$($(STACK) up)" = docker ]; then $(COMPOSE) up -d --build; \
-	else $(LUMEN) db up && $(LUMEN) mlflow start && $(LUMEN) pipeline start && $(LUMEN) lab start; fi
+# Docker mode needs only Docker and python3 (.env by a stdlib script); native mode sets up both venvs.
+up: ## start the stack (Docker if an engine answers, else native: db, MLflow, Mage, JupyterLab)
+	@if [ "$$($(STACK) up)" = docker ]; then $(MAKE) --no-print-directory .env && $(COMPOSE) up -d --build; \
+	else $(MAKE) --no-print-directory setup && $(LUMEN) db up && $(LUMEN) mlflow start && $(LUMEN) pipeline start \
+	  && $(LUMEN) lab start; fi
 
 down: ## stop the stack (data is kept)
 	@for mode in $$($(STACK) down); do \

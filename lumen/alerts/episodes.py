@@ -74,7 +74,7 @@ class Evaluation:
 
     def line(self) -> str:
         old = f"; {self.historical} from the past recorded without messages" if self.historical else ""
-        return (f"alerts ({len(self.rules)} rules): {self.opened} episode(s) opened, {self.escalated} escalated, "
+        return (f"alerts ({len(self.rules)} rule(s)): {self.opened} episode(s) opened, {self.escalated} escalated, "
                 f"{self.closed} closed, {self.updated} updated, {self.withdrawn} withdrawn{old}")  # fmt: skip
 
 

@@ -69,9 +69,33 @@ def url(role: str = typer.Option("admin", help="admin, pipeline or reader.")) ->
 
 
 @app.command()
-def migrate() -> None:
+def migrate(
+    wait: float = typer.Option(0, help="Seconds to wait for the server to accept connections first (compose)."),
+) -> None:
     """Apply pending SQL migrations (idempotent)."""
-    _migrate(get_settings())
+    settings = get_settings()
+    if wait > 0:
+        _wait_for_server(settings, wait)
+    _migrate(settings)
+
+
+def _wait_for_server(settings, timeout_s: float) -> None:
+    """Until the admin role can connect (a server still starting refuses or is not listening yet)."""
+    from lumen.errors import DatabaseError
+    from lumen.polling import wait_until
+
+    last: list[str] = []
+
+    def answers() -> bool:
+        try:
+            with dbc.connect("admin", settings):
+                return True
+        except DatabaseError as exc:
+            last[:] = [str(exc)]
+            return False
+
+    if not wait_until(answers, timeout_s, 1.0):
+        raise DatabaseError(f"{last[0] if last else 'no answer'} (waited {timeout_s:g} s)")
 
 
 def _migrate(settings) -> None:

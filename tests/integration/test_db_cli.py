@@ -91,3 +91,17 @@ def test_the_embedded_server_checks_the_roles_passwords(migrated_db):
     for password in ("wrong-Pass-1", None):
         with pytest.raises(psycopg.OperationalError, match="password authentication failed|no password supplied"):
             psycopg.connect(replace(good, password=password).url())
+
+
+def test_migrate_waits_for_a_server_then_says_what_it_waited_for(fresh_db, tmp_path):
+    """`lumen db migrate --wait N` (compose's migrate service): a server that never answers ends in one line
+    after N seconds; one that answers is migrated."""
+    dead = {"LUMEN_DATABASE_URL": f"postgresql://postgres@/lumen?host={tmp_path}&port=5999", **TEST_PASSWORDS}
+    t0 = time.monotonic()
+    failed = lumen_cli("db", "migrate", "--wait", "3", env=dead)
+    assert failed.returncode == 1 and 3 <= time.monotonic() - t0 < 20
+    assert failed.stderr.startswith("lumen: error: cannot connect to PostgreSQL") and "(waited 3 s)" in failed.stderr
+    assert len(failed.stderr.strip().splitlines()) == 1
+    url = fresh_db.database_url.get_secret_value()
+    done = lumen_cli("db", "migrate", "--wait", "30", env={"LUMEN_DATABASE_URL": url, **TEST_PASSWORDS})
+    assert done.returncode == 0 and "applied now" in done.stdout, done.stderr

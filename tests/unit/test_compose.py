@@ -41,6 +41,16 @@ def test_healthchecks_and_dependencies():
     assert SERVICES["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
     for name in ("mage", "mlflow", "jupyterlab", "metabase-setup"):
         assert SERVICES[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully", name
+    # healthy only once PostgreSQL answers over TCP (the image's init server answers on its socket only),
+    # and migrate still waits for it (a first boot restarts the server once after the init scripts)
+    assert "-h 127.0.0.1" in SERVICES["postgres"]["healthcheck"]["test"][1]
+    assert SERVICES["migrate"]["command"][-2:] == ["--wait", "120"]
+
+
+def test_the_steps_in_containers_get_the_alert_channels():
+    env = SERVICES["mage"]["environment"]
+    for var in ("LUMEN_ALERT_WEBHOOK_URL", "LUMEN_SMTP_HOST", "LUMEN_SMTP_PASSWORD", "LUMEN_ALERT_EMAIL_TO"):
+        assert env[var] == "${" + var + "}", var
 
 
 def test_mlflow_has_its_own_database_allowed_hosts_and_a_volume():

@@ -1,6 +1,8 @@
 # The lumen env as an image (JupyterLab, migrations, Metabase provisioning): the same
 # package and the same frozen pins as `make setup` (requirements/lumen.lock).
-FROM python:3.11.10-slim-bookworm
+# PYTHON_IMAGE is overridable (compose: LUMEN_PYTHON_IMAGE), e.g. by a local stand-in
+ARG PYTHON_IMAGE=python:3.11.10-slim-bookworm
+FROM ${PYTHON_IMAGE}
 ENV PYTHONDONTWRITEBYTECODE=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 LUMEN_HOME=/app
 RUN apt-get update && apt-get install -y --no-install-recommends curl git && rm -rf /var/lib/apt/lists/*
 WORKDIR /app

@@ -1,16 +1,21 @@
-# Mage (pinned image) with the lumen env inside, apart from Mage's own Python: mage-ai 0.9.80
-# pins great-expectations 0.18 / pandas<3, LÚMEN needs GX 1.x. Blocks call $LUMEN_BIN.
-FROM mageai/mageai:0.9.80
+# Mage with the lumen env inside, apart from Mage's own Python: mage-ai 0.9.80 pins
+# great-expectations 0.18 / pandas<3, LÚMEN needs GX 1.x. Blocks call $LUMEN_BIN.
+# Built from the same python base as the lumen image with mage-ai from PyPI and the native
+# .venv-mage's frozen pins: Docker Hub's newest mageai/mageai tag is 0.9.79, so an image tag
+# that may not exist is never pinned. PYTHON_IMAGE is overridable (compose: LUMEN_PYTHON_IMAGE).
+ARG PYTHON_IMAGE=python:3.11.10-slim-bookworm
+FROM ${PYTHON_IMAGE}
 ENV PYTHONDONTWRITEBYTECODE=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 \
     LUMEN_HOME=/app LUMEN_BIN=/opt/lumen/bin/lumen MAGE_DATA_DIR=/app/.lumen/mage_data
+RUN apt-get update && apt-get install -y --no-install-recommends curl git && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
+COPY mage_project/requirements.txt mage_project/constraints.lock mage_project/
+RUN pip install -c mage_project/constraints.lock -r mage_project/requirements.txt
 COPY pyproject.toml README.md ./
 COPY requirements/lumen.lock requirements/lumen.lock
 COPY lumen lumen
-# uv brings a Python 3.11 for the lumen env whatever Python the Mage image ships
-RUN pip install uv==0.5.11 \
- && uv venv --python 3.11 /opt/lumen \
- && uv pip install --python /opt/lumen/bin/python -c requirements/lumen.lock -e . \
+RUN python -m venv /opt/lumen \
+ && /opt/lumen/bin/pip install -c requirements/lumen.lock -e . \
  && /opt/lumen/bin/python -m ipykernel install --sys-prefix --name lumen --display-name "LÚMEN (Python 3)"
 COPY . .
 RUN mkdir -p runs .lumen/mage_data

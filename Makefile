@@ -50,7 +50,8 @@ STACK := $(PYTHON) scripts/stack_mode.py
 
 # Docker mode needs only Docker and python3 (.env by a stdlib script); native mode sets up both venvs.
 up: ## start the stack (Docker if an engine answers, else native: db, MLflow, Mage, JupyterLab)
-	@if [ "$$($(STACK) up)" = docker ]; then $(MAKE) --no-print-directory .env && $(COMPOSE) up -d --build; \
+	@if [ "$$($(STACK) up)" = docker ]; then $(MAKE) --no-print-directory .env \
+	  && { [ -n "$$($(COMPOSE) ps -q 2>/dev/null)" ] || $(PYTHON) scripts/ports_free.py; } && $(COMPOSE) up -d --build; \
 	else $(MAKE) --no-print-directory setup && $(LUMEN) db up && $(LUMEN) mlflow start && $(LUMEN) pipeline start \
 	  && $(LUMEN) lab start; fi
 

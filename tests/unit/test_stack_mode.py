@@ -53,6 +53,7 @@ def test_make_up_in_docker_mode_needs_only_docker_and_python3(tmp_path):
         src, dst = ROOT / rel, tmp_path / rel
         dst.parent.mkdir(parents=True, exist_ok=True)
         (shutil.copytree if src.is_dir() else shutil.copy)(src, dst)
+    (tmp_path / "docker-compose.yml").write_text('services:\n  db:\n    ports: ["127.0.0.1:${POSTGRES_PORT}:5432"]\n')
     compose = tmp_path / "compose"
     compose.write_text(f'#!/bin/sh\necho "$@" >> {tmp_path / "compose.log"}\n')
     compose.chmod(0o755)
@@ -60,10 +61,38 @@ def test_make_up_in_docker_mode_needs_only_docker_and_python3(tmp_path):
     done = subprocess.run(["make", "up", f"COMPOSE={compose}", f"PYTHON={sys.executable}"], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=60)  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
-    assert (tmp_path / "compose.log").read_text().split("\n")[0] == "up -d --build"
+    assert (tmp_path / "compose.log").read_text().splitlines() == ["ps -q", "up -d --build"]  # ports checked between
     assert not (tmp_path / ".venv").exists() and not (tmp_path / ".venv-mage").exists()
     generated = dict(line.split("=", 1) for line in (tmp_path / ".env").read_text().splitlines() if "=" in line)
     assert (
         generated["LUMEN_PIPELINE_PASSWORD"] not in ("", "generate")
         and (tmp_path / ".lumen" / "mode").read_text().strip() == "docker"
     )
+
+
+def test_make_up_names_the_host_port_another_program_holds(tmp_path):
+    """Before compose starts anything: one line naming the taken port and what to do."""
+    import socket
+    import subprocess
+    import sys
+
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    port = holder.getsockname()[1]
+    compose = (ROOT / "docker-compose.yml").read_text()
+    assert '"127.0.0.1:${POSTGRES_PORT}:5432"' in compose  # the mapping the check reads
+    (tmp_path / "c.yml").write_text(compose)
+    (tmp_path / ".env").write_text(f"POSTGRES_PORT={port}\n")
+    script = [sys.executable, str(ROOT / "scripts" / "ports_free.py"), str(tmp_path / "c.yml"), str(tmp_path / ".env")]
+    with holder:
+        held = subprocess.run(script, capture_output=True, text=True, timeout=30)
+    assert held.returncode == 1
+    assert (
+        held.stderr
+        == f"make up: port {port} on 127.0.0.1 is taken by another program: set POSTGRES_PORT in .env to a free port\n"
+    )
+    assert subprocess.run(script, capture_output=True, text=True, timeout=30).returncode in (
+        0,
+        1,
+    )  # the UI ports may be in use here

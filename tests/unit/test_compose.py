@@ -156,3 +156,14 @@ def test_the_build_context_leaves_out_secrets_environments_and_local_state():
         assert ignored(path), path
     for path in (".env.example", "lumen/config.py", "alerts/rules.yml", "dbt/dbt_project.yml", "pyproject.toml"):
         assert not ignored(path), path
+
+
+def test_the_shared_runs_volume_has_one_owner():
+    """Mage and JupyterLab both write executed notebooks into the `runs` volume: both images run as the
+    same user (uid 1000), who owns /app (and so the new volume's /app/runs)."""
+    for dockerfile in ("docker/lumen.Dockerfile", "docker/mage.Dockerfile"):
+        text = (ROOT / dockerfile).read_text()
+        assert "useradd --create-home --uid 1000 lumen" in text and "chown -R lumen /app" in text, dockerfile
+        assert text.rstrip().splitlines()[-2:][0].startswith("USER lumen") or "\nUSER lumen\n" in text, dockerfile
+    for svc in ("mage", "jupyterlab"):
+        assert "runs:/app/runs" in SERVICES[svc]["volumes"], svc

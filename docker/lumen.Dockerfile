@@ -9,7 +9,10 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY requirements/lumen.lock requirements/lumen.lock
 COPY lumen lumen
-RUN pip install -c requirements/lumen.lock -e '.[lab]' \
+# A CA bundle for a TLS-inspecting proxy, when the build is given one as a BuildKit secret (`--secret
+# id=ca,src=…`): used for pip only and never stored in a layer; without it, pip's own certificates.
+RUN --mount=type=secret,id=ca if [ -s /run/secrets/ca ]; then export PIP_CERT=/run/secrets/ca; fi \
+ && pip install -c requirements/lumen.lock -e '.[lab]' \
  && python -m ipykernel install --sys-prefix --name lumen --display-name "LÚMEN (Python 3)"
 COPY . .
 RUN useradd --create-home --uid 1000 lumen && mkdir -p runs reports .lumen && chown -R lumen /app

@@ -10,11 +10,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 RUN apt-get update && apt-get install -y --no-install-recommends curl git && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY mage_project/requirements.txt mage_project/constraints.lock mage_project/
-RUN pip install -c mage_project/constraints.lock -r mage_project/requirements.txt
+# PIP_CERT from a BuildKit secret `ca` when given (a TLS-inspecting proxy), never stored in a layer
+RUN --mount=type=secret,id=ca if [ -s /run/secrets/ca ]; then export PIP_CERT=/run/secrets/ca; fi \
+ && pip install -c mage_project/constraints.lock -r mage_project/requirements.txt
 COPY pyproject.toml README.md ./
 COPY requirements/lumen.lock requirements/lumen.lock
 COPY lumen lumen
-RUN python -m venv /opt/lumen \
+RUN --mount=type=secret,id=ca if [ -s /run/secrets/ca ]; then export PIP_CERT=/run/secrets/ca; fi \
+ && python -m venv /opt/lumen \
  && /opt/lumen/bin/pip install -c requirements/lumen.lock -e . \
  && /opt/lumen/bin/python -m ipykernel install --sys-prefix --name lumen --display-name "LÚMEN (Python 3)"
 COPY . .

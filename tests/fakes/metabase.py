@@ -39,7 +39,7 @@ def password_problem(password: str) -> str | None:
 
 
 class FakeMetabase:
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.setup_token = uuid.uuid4().hex
         self.users: dict[str, str] = {}
         self.sessions: set[str] = set()
@@ -52,8 +52,8 @@ class FakeMetabase:
         self._next = 100
         self._lock = threading.Lock()
         self.sync_fails = False  # a database Metabase cannot sync ends "aborted"
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.httpd = ThreadingHTTPServer((host, port), self._handler())
+        self.url = f"http://{host}:{self.httpd.server_address[1]}"
 
     def __enter__(self) -> FakeMetabase:
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
@@ -248,3 +248,13 @@ class FakeMetabase:
                 pass
 
         return Handler
+
+
+if __name__ == "__main__":  # the Metabase stand-in of the Docker smoke test (docker/standins/metabase.Dockerfile)
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Serve the fake Metabase API until stopped.")
+    parser.add_argument("--host", default="0.0.0.0")
+    parser.add_argument("--port", type=int, default=3000)
+    options = parser.parse_args()
+    FakeMetabase(options.host, options.port).httpd.serve_forever()

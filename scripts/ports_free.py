@@ -53,5 +53,6 @@ def main(compose_file: Path, env_file: Path) -> int:
 
 
 if __name__ == "__main__":
-    args = [Path(a) for a in sys.argv[1:3]]
-    sys.exit(main(*(args + [ROOT / "docker-compose.yml", ROOT / ".env"][len(args) :])))  # type: ignore[misc]
+    given = sys.argv[1:3]
+    sys.exit(main(Path(given[0]) if given else ROOT / "docker-compose.yml",
+                  Path(given[1]) if len(given) > 1 else ROOT / ".env"))  # fmt: skip

@@ -58,6 +58,13 @@ class Change:
     rule: str
     station_code: str
     level: str
+    peak_value: float = 0.0  # the episode's figures, as the message states them
+    peak_at: datetime | None = None
+    started_at: datetime | None = None
+
+    @classmethod
+    def of(cls, ep: Episode) -> Change:
+        return cls(ep.event_id, ep.rule, ep.station_code, ep.level, ep.peak_value, ep.peak_at, ep.started_at)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -91,8 +98,8 @@ def evaluate(conn: psycopg.Connection, rules: list[Rule], run_id: str, lo: datet
     units.write(conn, rules, regions)
     fresh = islands(conn, rules)
     recorded = _recorded(conn, rules, regions)
-    open_elsewhere = [e for e in _open(conn, rules) if (e.rule, e.station_code) not in recorded
-                      or e.event_id not in {x.event_id for x in recorded[(e.rule, e.station_code)]}]  # fmt: skip
+    in_region = {e.event_id for found in recorded.values() for e in found}
+    open_elsewhere = [e for e in _open(conn, rules) if e.event_id not in in_region]
     seen = {s for _, s in fresh} | {s for _, s in recorded} | {e.station_code for e in open_elsewhere}
     hz_obs = units.horizons(conn, sorted(seen), forecast=False)
     hz_fc = units.horizons(conn, sorted(seen), forecast=True) if any(r.kind == "forecast" for r in rules) else {}
@@ -134,7 +141,7 @@ def evaluate(conn: psycopg.Connection, rules: list[Rule], run_id: str, lo: datet
         ep.notify = is_fresh(ep)
     _insert(conn, inserts, by_id, run_id)
     result.opened = len(inserts)
-    result.changes += [Change(ep.event_id, ep.rule, ep.station_code, ep.level) for ep in inserts if ep.notify]  # type: ignore[arg-type]
+    result.changes += [Change.of(ep) for ep in inserts if ep.notify]
     result.historical += sum(not ep.notify for ep in inserts)
     changed = [(old, new) for old, new in updates if old.figures() != new.figures()]
     for old, new in changed:
@@ -142,7 +149,7 @@ def evaluate(conn: psycopg.Connection, rules: list[Rule], run_id: str, lo: datet
             result.escalated += 1
             if is_fresh(new):
                 new.notify = True
-                result.changes.append(Change(new.event_id, new.rule, new.station_code, new.level))  # type: ignore[arg-type]
+                result.changes.append(Change.of(new))
             else:
                 result.historical += 1
         elif old.status == "open" and new.status == "closed":

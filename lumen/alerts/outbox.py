@@ -100,22 +100,16 @@ def queue(conn: psycopg.Connection, changes: list[Change], rules: list[Rule], su
     stations = {row[0]: {"name": row[1], "uf": row[2], "time_zone": row[3]} for row in conn.execute(
         "SELECT station_code, name, uf, time_zone FROM processed_data.stations WHERE station_code = ANY(%s)", (codes,)
     ).fetchall()}  # fmt: skip
-    ids = [c.event_id for c in changes]
-    cur = conn.execute(
-        "SELECT event_id, station_code, peak_value, peak_at, started_at FROM analytics.alert_events "
-        "WHERE event_id = ANY(%s)", (ids,))  # fmt: skip
-    events = {r[0]: dict(zip(("event_id", "station_code", "peak_value", "peak_at", "started_at"), r, strict=True))
-              for r in cur.fetchall()}  # fmt: skip
     rows = []
     for c in changes:
         station = stations.get(c.station_code, {})
         for s in subs:
             if s.wants(c, station.get("uf")):
-                message = messages.payload(by_id[c.rule], c.level, events[c.event_id], station)
+                message = messages.payload(by_id[c.rule], c.level, c.__dict__, station)
                 to = ", ".join(recipients(s, settings)) if s.channel == "email" else None
                 rows.append((c.event_id, c.level, s.name, s.channel, to, Jsonb(message), run_id, now))
-    with conn.cursor() as cur2:
-        cur2.executemany(
+    with conn.cursor() as cur:
+        cur.executemany(
             "INSERT INTO ops.alert_deliveries (event_id, level, subscription, channel, recipients, payload, run_id, "
             "next_attempt_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (event_id, level, subscription) "
             "DO NOTHING",

@@ -11,6 +11,9 @@ slightly below zero (down to −20 kJ/m²) becomes 0; rows with every sensor mis
 stay in raw but not in processed. Rows that break a rule of lumen.quality go to
 processed_data.quarantine; with LUMEN_ON_INVALID=fail (default) the window then
 fails and nothing of it is published, with `quarantine` the valid rows go on.
+
+A large window's rows are typed and checked by station groups side by side, on every
+core, into the one transaction's batch (lumen/batch_parts.py); all that follows is the same.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from datetime import datetime
 
 import psycopg
 
-from lumen import quality
+from lumen import batch_parts, quality
 from lumen.errors import LumenError
 from lumen.inmet.schema import missing_sql, number_sql
 from lumen.stations import LOCAL_DATE, LOCAL_HOUR, clean_stations
@@ -82,7 +85,12 @@ def _has_values(alias: str) -> str:
     return f"{_present(alias)} > 0"
 
 
-def _batch_sql(stations: bool) -> str:
+def _batch_sql(stations: bool, no_data: bool = False) -> str:
+    """The batch table: one pass over the window's raw rows (or, `no_data`, its empty shape)."""
+    return f"CREATE TEMP TABLE {BATCH} ON COMMIT DROP AS {_select_sql(stations)}" + (" WITH NO DATA" if no_data else "")
+
+
+def _select_sql(stations: bool) -> str:
     """One pass over the window's raw rows: pick (merge rule), type each value once, flag rule breakers."""
     station_filter = "AND r.station_code = ANY(%(stations)s)" if stations else ""
     window = f"r.observed_at >= %(start)s AND r.observed_at < %(end)s {station_filter} AND c.present > 0"
@@ -104,7 +112,6 @@ def _batch_sql(stations: bool) -> str:
     )
     rules = " OR ".join(f"coalesce({r.violation}, false)" for r in quality.all_rules())
     return f"""
-        CREATE TEMP TABLE {BATCH} ON COMMIT DROP AS
         SELECT b.*, ({rules} OR cardinality(b.unreadable) > 0) AS bad
         FROM (
             SELECT p.station_code, p.observed_at, p.source,
@@ -203,8 +210,10 @@ def clean(
         raise LumenError(f"the window ends ({end}) before it starts ({start})")
     params = {"start": start, "end": end, "run_id": run_id, "stations": stations or None}
     result = CleanResult(run_id, start, end)
-    with conn.transaction():
+    side_by_side = batch_parts.outside_transaction(conn)
+    with conn.transaction():  # committed first: the station groups' own connections read the zones
         clean_stations(conn, run_id)
+    with conn.transaction():
         result.raw_rows, no_zone = conn.execute(
             "SELECT count(*), array_agg(DISTINCT r.station_code) FILTER (WHERE s.time_zone IS NULL) "
             "FROM raw_data.inmet_observations r LEFT JOIN processed_data.stations s USING (station_code) "
@@ -217,7 +226,11 @@ def clean(
                 f"no time zone for station(s) {', '.join(no_zone[:10])}: no station record with coordinates or "
                 "a state; load the station list (`lumen stations --save`) or the stations' archive files"
             )
-        conn.execute(_batch_sql(bool(stations)), params)
+        if side_by_side and batch_parts.worthwhile(result.raw_rows):
+            conn.execute(_batch_sql(True, no_data=True), {**params, "stations": []})
+            batch_parts.fill(conn, BATCH, _select_sql(True), params, _window_stations(conn, params))
+        else:
+            conn.execute(_batch_sql(bool(stations)), params)
         result.checked, result.bad_rows = conn.execute(
             f"SELECT count(*), count(*) FILTER (WHERE bad) FROM {BATCH}"
         ).fetchone()
@@ -248,6 +261,16 @@ def clean(
     if result.quarantined and on_invalid == "fail":
         raise QualityError(result.summary())
     return result
+
+
+def _window_stations(conn: psycopg.Connection, params: dict) -> list[str]:
+    """The stations (of those asked for) with raw rows in the window: one index probe each."""
+    return [code for (code,) in conn.execute(
+        "SELECT s.station_code FROM processed_data.stations s WHERE (%(stations)s::text[] IS NULL "
+        "OR s.station_code = ANY(%(stations)s)) AND EXISTS (SELECT 1 FROM raw_data.inmet_observations r "
+        "WHERE r.station_code = s.station_code AND r.observed_at >= %(start)s AND r.observed_at < %(end)s)",
+        params,
+    )]  # fmt: skip
 
 
 def _publish_valid(conn: psycopg.Connection, params: dict, result: CleanResult) -> None:

@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.alerts import measure_alerts  # noqa: E402
 from benchmarks.analytics import measure_analytics  # noqa: E402
+from benchmarks.baselines import measure_keyed_copy, measure_naive  # noqa: E402
 from benchmarks.forecast import measure_predict, measure_training, mlflow_env, mlflow_for  # noqa: E402
 from benchmarks.report import table  # noqa: E402
 from benchmarks.sampling import run_sampled  # noqa: E402
@@ -93,55 +94,6 @@ def measure_copy(url: str, data_file: Path, rows: int) -> float:
     return rows / seconds
 
 
-def measure_keyed_copy(url: str, files: list[Path], rows: int) -> float:
-    """The server-side bound for a keyed load: \\copy of rows already rewritten by LÚMEN's reader
-    (source, station, load, UTC hour, values) into one table shaped and keyed like
-    raw_data.inmet_observations, its key kept up row by row (what loading file by file costs)."""
-    from lumen.ingest.prepared import Job, prefetched
-    from lumen.inmet import archive
-
-    rewritten = files[0].parent.parent / "rewritten.txt"
-    jobs = [Job(archive.ArchiveFile(f.name, f.name, lambda f=f: f.open("rb")), i) for i, f in enumerate(files)]
-    with rewritten.open("wb") as out:
-        for prepared in prefetched(jobs):
-            out.writelines(prepared.chunks)
-    cols = prepared.columns()
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("DROP TABLE IF EXISTS bench_keyed; CREATE TABLE bench_keyed (LIKE raw_data.inmet_observations "
-                     "INCLUDING ALL)")  # fmt: skip
-    psql = str(server.bin_dir() / "psql")
-    start = time.perf_counter()
-    subprocess.run([psql, url, "-qc", f"\\copy bench_keyed ({', '.join(cols)}) FROM '{rewritten}' "
-                    "WITH (FORMAT text, DELIMITER ';', ENCODING 'LATIN1')"], check=True)  # fmt: skip
-    seconds = time.perf_counter() - start
-    with psycopg.connect(url, autocommit=True) as conn:
-        assert conn.execute("SELECT count(*) FROM bench_keyed").fetchone()[0] == rows
-        conn.execute("DROP TABLE bench_keyed")
-    rewritten.unlink()
-    return rows / seconds
-
-
-def measure_naive(files: list[Path], url: str, slice_rows: int) -> float:
-    """The baseline being replaced: pandas read_csv + DataFrame.to_sql."""
-    import pandas as pd
-    import sqlalchemy as sa
-
-    start = time.perf_counter()
-    frames, total = [], 0
-    for f in files:
-        df = pd.read_csv(f, sep=";", decimal=",", encoding="latin-1", skiprows=8, dtype=str, index_col=False)
-        frames.append(df)
-        total += len(df)
-        if total >= slice_rows:
-            break
-    data = pd.concat(frames).head(slice_rows)
-    eng = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    data.to_sql("bench_naive", eng, if_exists="replace", index=False)
-    seconds = time.perf_counter() - start
-    eng.dispose()
-    return len(data) / seconds
-
-
 def measure_ingest(folder: Path, settings) -> tuple[float, float, int]:
     """LÚMEN's archive ingest into raw_data, as a user runs it: (seconds, peak RSS MiB, rows).
 
@@ -155,14 +107,13 @@ def measure_ingest(folder: Path, settings) -> tuple[float, float, int]:
     return seconds, peak, rows
 
 
-def measure_clean(settings, year: int) -> tuple[float, float]:
-    """LÚMEN's clean + checks, and a bare typed INSERT…SELECT of the same rows into a keyed table."""
+def measure_bare(settings, year: int) -> float:
+    """The year floor's second half: a bare typed INSERT…SELECT of the year's raw rows into a keyed table."""
     from lumen import transform
     from lumen.db import connect
-
-    start_ts, end_ts = datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
     from lumen.inmet.schema import number_sql
 
+    start_ts, end_ts = datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
     casts = ", ".join(number_sql(raw) for raw in transform.COLUMNS.values())
     with connect("admin", settings) as conn:
         conn.execute("DROP TABLE IF EXISTS bench_bare")
@@ -181,32 +132,51 @@ def measure_clean(settings, year: int) -> tuple[float, float]:
         bare = time.perf_counter() - start
         conn.execute("DROP TABLE bench_bare")
         conn.commit()
+    return bare
+
+
+def measure_clean(settings, year: int) -> tuple[float, float]:
+    """LÚMEN's clean + checks, and a bare typed INSERT…SELECT of the same rows into a keyed table."""
+    from lumen import transform
+    from lumen.db import connect
+
+    bare = measure_bare(settings, year)
     with connect("pipeline", settings) as conn:
         start = time.perf_counter()
-        transform.clean(conn, start_ts, end_ts, "bench-clean", on_invalid="quarantine")
+        transform.clean(conn, datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC), "bench-clean",
+                        on_invalid="quarantine")  # fmt: skip
         clean = time.perf_counter() - start
     return clean, bare
 
 
 def measure_gx(settings, year: int, home: Path) -> tuple[float, float]:
     """(import great_expectations s, validation of the year s) on a copy of the GX project."""
+    before = os.environ.get("LUMEN_HOME")
     os.environ["LUMEN_HOME"] = str(home)
-    start = time.perf_counter()
-    import great_expectations  # noqa: F401
+    try:
+        start = time.perf_counter()
+        import great_expectations  # noqa: F401
 
-    imported = time.perf_counter() - start
-    from lumen import validation
+        imported = time.perf_counter() - start
+        from lumen import validation
 
-    start = time.perf_counter()
-    report = validation.validate(datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC), settings)
-    seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        window = datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
+        report = validation.validate(*window, settings)
+        seconds = time.perf_counter() - start
+    finally:  # the bench's own settings (its database server's state) are read from the checkout again
+        if before is None:
+            os.environ.pop("LUMEN_HOME", None)
+        else:
+            os.environ["LUMEN_HOME"] = before
     if not report.success:
         log(f"GX reported failures (the timing still counts): {report.failures[:3]}")
     return imported, seconds
 
 
-def measure_hourly(settings, home: Path, stations: int = 670) -> tuple[float, dict]:
-    """One inmet_hourly run via `mage run`: ~670 rows (one hour of INMET's whole network) from a fake API."""
+def measure_hourly(settings, home: Path, stations: int = 670, day: str = "2025-01-01") -> tuple[float, dict]:
+    """One inmet_hourly run via `mage run`: ~670 rows (one hour of INMET's whole network, the first hour
+    of `day`) from a fake API."""
     sys.path.insert(0, str(ROOT))
     from tests.fakes.http import FakeServer
 
@@ -217,7 +187,7 @@ def measure_hourly(settings, home: Path, stations: int = 670) -> tuple[float, di
                     for c in codes]  # fmt: skip
 
     def record(code: str) -> bytes:
-        rec = {"CD_ESTACAO": code, "DT_MEDICAO": "2025-01-01", "HR_MEDICAO": "0000", "TEM_INS": "21.5",
+        rec = {"CD_ESTACAO": code, "DT_MEDICAO": day, "HR_MEDICAO": "0000", "TEM_INS": "21.5",
                "TEM_MAX": "22.0", "TEM_MIN": "21.0", "UMD_INS": "80", "UMD_MAX": "82", "UMD_MIN": "78",
                "PTO_INS": "18.0", "PTO_MAX": "18.3", "PTO_MIN": "17.8", "PRE_INS": "912.0", "PRE_MAX": "912.3",
                "PRE_MIN": "911.8", "CHUVA": "0.0", "VEN_VEL": "2.0", "VEN_RAJ": "4.5", "VEN_DIR": "120",
@@ -233,7 +203,7 @@ def measure_hourly(settings, home: Path, stations: int = 670) -> tuple[float, di
                "LUMEN_MAGE_BIN": str(ROOT / ".venv-mage/bin/mage")}  # fmt: skip
         start = time.perf_counter()
         out = subprocess.run([LUMEN, "pipeline", "run", "hourly", "--stations", ",".join(codes),
-                              "--start", "2025-01-01T00:00", "--end", "2025-01-01T01:00"],
+                              "--start", f"{day}T00:00", "--end", f"{day}T01:00"],
                              env=env, capture_output=True, text=True)  # fmt: skip
         seconds = time.perf_counter() - start
     if out.returncode != 0:
@@ -304,10 +274,19 @@ def main() -> None:
         action="store_true",
         help="only load the year, build its analytics, then the alert figures (printed)",
     )
+    parser.add_argument(
+        "--years",
+        type=int,
+        default=0,
+        help="history mode: N consecutive years × --stations loaded one by one (5 takes ~25 min)",
+    )
+    parser.add_argument("--stations", type=int, default=600, help="history mode: stations per year")
     parser.add_argument("--forecast-only", action="store_true",
                         help="only load the year, then the forecast's figures and the hourly run (printed; "
                              "benchmarks/results untouched)")  # fmt: skip
     args = parser.parse_args()
+    if args.years:
+        return history(args)
     stations = max(1, round(args.rows / HOURS))
     work = args.work
     log(f"data: {stations} station-year files into {work}")
@@ -388,6 +367,17 @@ def main() -> None:
     print()
     print(table(results))
     drop_bench(work)
+
+
+def history(args) -> None:
+    """`--years N`: the history object, merged into latest.json beside the one-year figures."""
+    from benchmarks.history import run_history
+
+    helpers = {"settings": bench_settings, "project_copy": project_copy, "env_for": env_for, "root": ROOT,
+               "lumen": LUMEN, "measure_copy": measure_copy, "measure_bare": measure_bare, "measure_gx": measure_gx,
+               "measure_hourly": measure_hourly, "mlflow_for": mlflow_for, "table": table, "log": log}  # fmt: skip
+    run_history(args.years, args.stations, args.work, helpers)
+    drop_bench(args.work)
 
 
 if __name__ == "__main__":

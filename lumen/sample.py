@@ -18,6 +18,7 @@ import json
 import math
 import random
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -164,18 +165,37 @@ def _inject(rows_by_station: dict[str, list[dict]], inject: list[str]) -> None:
             rows_by_station[code][day * 24 + hour][key] = value
 
 
-def archive_csv(st: Station, rows: list[dict], start: date, end: date) -> bytes:
+# INMET's three archive eras (lumen/inmet/archive.py): metadata labels, date and hour columns, missing value
+_ERA_LABELS = {
+    "2018": ("REGIÃO", "ESTAÇÃO", "DATA DE FUNDAÇÃO (YYYY-MM-DD)"),
+    "2019": ("REGI?O", "ESTAC?O", "DATA DE FUNDAC?O"),
+    "2020": ("REGIAO", "ESTACAO", "DATA DE FUNDACAO"),
+}
+
+
+def era_of(year: int) -> str:
+    """Which archive era a year's files are written in: ≤2018, 2019 or 2020+."""
+    return "2018" if year <= 2018 else "2019" if year == 2019 else "2020"
+
+
+def archive_csv(st: Station, rows: list[dict], start: date, end: date, era: str = "2020") -> bytes:
+    """One station CSV as INMET's archive of that era writes it."""
+    region, name, founded = _ERA_LABELS[era]
     meta = [
-        f"REGIAO:;{st.region}", f"UF:;{st.uf}", f"ESTACAO:;{st.name}", f"CODIGO (WMO):;{st.code}",
+        f"{region}:;{st.region}", f"UF:;{st.uf}", f"{name}:;{st.name}", f"CODIGO (WMO):;{st.code}",
         f"LATITUDE:;{_archive_value('LAT', st.lat)}", f"LONGITUDE:;{_archive_value('LON', st.lon)}",
-        f"ALTITUDE:;{_archive_value('ALT', st.alt)}", f"DATA DE FUNDACAO:;{st.founded:%d/%m/%y}",
+        f"ALTITUDE:;{_archive_value('ALT', st.alt)}",
+        f"{founded}:;{st.founded:%Y-%m-%d}" if era == "2018" else f"{founded}:;{st.founded:%d/%m/%y}",
     ]  # fmt: skip
-    lines = [*meta, ";".join(ARCHIVE_HEADER_2020) + ";"]
+    header = ARCHIVE_HEADER_2020 if era == "2020" else [h.replace("(Kj/m²)", "(KJ/m²)") for h in ARCHIVE_HEADER_2020]
+    if era == "2018":
+        header = ["DATA (YYYY-MM-DD)", "HORA (UTC)", *header[2:]]
+    lines = [*meta, ";".join(header) + ";"]
     keys = [k for k in MEASUREMENTS if k not in ("TEM_SEN", "TEN_BAT", "TEM_CPU")]
+    stamp, missing = ("{:%Y-%m-%d;%H:%M}", "-9999") if era == "2018" else ("{:%Y/%m/%d;%H%M UTC}", "")
     for row in rows:
-        t = row["observed_at"]
-        values = [_archive_value(k, row[k]) for k in keys]
-        lines.append(f"{t:%Y/%m/%d};{t:%H%M} UTC;" + ";".join(values) + ";")
+        values = [_archive_value(k, row[k]) or missing for k in keys]
+        lines.append(stamp.format(row["observed_at"]) + ";" + ";".join(values) + ";")
     return ("\n".join(lines) + "\n").encode("latin-1")
 
 
@@ -247,24 +267,32 @@ def generate(
 
 
 def scale_files(out_dir: Path, stations: int, year: int = 2024) -> list[Path]:
-    """`stations` station-year CSVs in the 2020+ archive format, for benchmarks (≈8,784 rows each).
+    """`stations` station-year CSVs in the year's archive era, for benchmarks (≈8,760 rows each)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, body in scale_members(stations, year):
+        path = out_dir / name
+        path.write_bytes(body)
+        paths.append(path)
+    return paths
+
+
+def scale_members(stations: int, year: int) -> Iterator[tuple[str, bytes]]:
+    """(file name, bytes) of `stations` synthetic station-years in the year's archive era.
 
     Four template station-years are generated once; each synthetic station (codes S000…,
-    T000…) reuses one with its own header, so writing 600 files takes seconds.
+    T000…) reuses one with its own metadata, so writing 600 files takes seconds.
     """
     start, end = date(year, 1, 1), date(year, 12, 31)
     days = (end - start).days + 1
+    era = era_of(year)
     templates = []
     for st in STATIONS.values():
-        body = archive_csv(st, station_hours(st, start, days), start, end)
+        body = archive_csv(st, station_hours(st, start, days), start, end, era)
         templates.append(body.split(b"\n", 8)[8])  # the header line and the rows
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = []
     for n in range(stations):
         code = f"{chr(ord('S') + n // 1000)}{n % 1000:03d}"
-        meta = (f"REGIAO:;S\nUF:;PR\nESTACAO:;BENCH {code}\nCODIGO (WMO):;{code}\nLATITUDE:;-25,4\n"
-                f"LONGITUDE:;-49,2\nALTITUDE:;900\nDATA DE FUNDACAO:;01/01/10\n").encode("latin-1")  # fmt: skip
-        path = out_dir / f"INMET_S_PR_{code}_BENCH_{start:%d-%m-%Y}_A_{end:%d-%m-%Y}.CSV"
-        path.write_bytes(meta + templates[n % len(templates)])
-        paths.append(path)
-    return paths
+        st = Station(code, f"BENCH {code}", "PR", "S", -25.4, -49.2, 900.0, date(2010, 1, 1), 19.0, 0.6)
+        meta = archive_csv(st, [], start, end, era).split(b"\n", 8)[:8]
+        yield (f"INMET_S_PR_{code}_BENCH_{start:%d-%m-%Y}_A_{end:%d-%m-%Y}.CSV",
+               b"\n".join(meta) + b"\n" + templates[n % len(templates)])  # fmt: skip

@@ -37,6 +37,7 @@ COLUMNS: dict[str, str] = {
     "wind_dir_deg": "ven_dir", "wind_gust_ms": "ven_raj", "wind_speed_ms": "ven_vel",
     "apparent_temp_c": "tem_sen", "battery_v": "ten_bat", "logger_temp_c": "tem_cpu",
 }  # fmt: skip
+ANALYZE_MIN_ROWS = 100_000  # rows written after which the table's statistics are refreshed at once (V016)
 NIGHT_RADIATION_FLOOR = -20.0  # kJ/m²: from here to 0 is sensor offset at night → 0
 BATCH = "lumen_clean_batch"
 VIOLATIONS = "lumen_clean_violations"
@@ -258,6 +259,9 @@ def clean(
             ]
         if not (result.quarantined and on_invalid == "fail"):
             _publish_valid(conn, params, result)
+    if result.new + result.changed >= ANALYZE_MIN_ROWS:  # the next steps plan on these statistics (V016)
+        with conn.transaction():
+            conn.execute("SELECT processed_data.analyze_observations()")
     if result.quarantined and on_invalid == "fail":
         raise QualityError(result.summary())
     return result

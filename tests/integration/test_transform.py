@@ -260,3 +260,23 @@ def test_a_station_without_a_zone_is_refused_by_name(sample_db):
         conn.commit()
     with pytest.raises(LumenError, match=r"no time zone for station\(s\) Z652: no station record with coordinates"):
         clean(sample_db, T0, utc(2024, 11, 3))
+
+
+def test_a_large_clean_refreshes_the_planners_statistics(migrated_db, tmp_path, monkeypatch):
+    """After a large write the next steps must not plan on statistics that say the window is empty (V016)."""
+    load_zip(migrated_db, generate(tmp_path, days=2).archive_zip)
+
+    def reltuples() -> float:
+        with connect("admin", migrated_db) as conn:
+            return conn.execute("SELECT reltuples FROM pg_class WHERE oid = 'processed_data.observations'::regclass"
+                                ).fetchone()[0]  # fmt: skip
+
+    monkeypatch.setattr(transform, "ANALYZE_MIN_ROWS", 1000)  # the sample's 192 rows: a small clean
+    clean(migrated_db, T0, utc(2024, 11, 3), "small")
+    assert reltuples() == -1  # never analyzed: left to autovacuum
+    monkeypatch.setattr(transform, "ANALYZE_MIN_ROWS", 100)
+    with connect("admin", migrated_db) as conn:
+        conn.execute("TRUNCATE processed_data.observations")
+        conn.commit()
+    clean(migrated_db, T0, utc(2024, 11, 3), "large")  # by the pipeline role, which does not own the table
+    assert reltuples() == 192

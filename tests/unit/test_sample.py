@@ -90,3 +90,18 @@ def test_a_whole_year_keeps_the_projects_own_rules(year):
             assert -15 <= t <= 48 and row["TEM_MAX"] <= 48
             if dew is not None:
                 assert -30 <= dew <= 35 and dew <= t + 0.5 and row["PTO_MAX"] <= 35
+
+
+@pytest.mark.parametrize(("year", "first_row", "missing"), [
+    (2017, b"2017-01-01;00:00;", "-9999"), (2019, b"2019/01/01;0000 UTC;", ""), (2021, b"2021/01/01;0000 UTC;", ""),
+])  # fmt: skip
+def test_bench_station_years_are_written_in_their_eras(tmp_path, year, first_row, missing):
+    from lumen.sample import scale_files
+
+    paths = scale_files(tmp_path, 2, year)
+    raw = paths[0].read_bytes()
+    assert raw.splitlines()[9].startswith(first_row) and (b"?" in raw.splitlines()[0]) == (year == 2019)
+    for file in list_files(tmp_path):  # the real reader takes each era's files
+        header, rows = read_records(file)
+        assert len(rows) == 365 * 24 and header.station_code in ("S000", "S001")
+        assert any(r["umd_ins"] == missing for r in rows)  # the era's spelling of a missing value

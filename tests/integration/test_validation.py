@@ -193,3 +193,28 @@ def test_real_a807_years_pass_the_suites(gx_home, migrated_db):
     ]
     assert real == [], real
     assert {"yearly 2018", "yearly 2019", "yearly 2024", "stations"} <= set(report.batches)
+
+
+def test_a_year_batch_records_verdicts_and_details_only_what_failed(gx_home, clean_sample, monkeypatch):
+    """#19: year batches run in BOOLEAN_ONLY (no scan for examples of expectations that passed); a failed
+    one is validated again in SUMMARY, so the message still has its count and examples."""
+    year = datetime(2024, 1, 1, tzinfo=UTC), datetime(2025, 1, 1, tzinfo=UTC)
+    formats: list[str] = []
+    real_run = validation._run
+
+    def spy(ctx, runs, report):
+        formats.extend(ctx.checkpoints.get(name).result_format for name, _ in runs if name != "stations")
+        return real_run(ctx, runs, report)
+
+    monkeypatch.setattr(validation, "_run", spy)
+    ok = validation.validate(*year, clean_sample)
+    assert ok.success and ok.batches == ["yearly 2024", "stations"] and formats == ["BOOLEAN_ONLY"]
+    with connect("admin", clean_sample) as conn:
+        conn.execute("UPDATE processed_data.observations SET rel_humidity_pct = 150 "
+                     "WHERE station_code = 'Z807' AND observed_at = '2024-11-02 03:00+00'")  # fmt: skip
+        conn.commit()
+    bad = validation.validate(*year, clean_sample)
+    assert [f for f in bad.failures if "rel_humidity_pct" in f] == [
+        "yearly 2024: expect_column_values_to_be_between(column=rel_humidity_pct, min_value=0.0, max_value=100.0): "
+        "1 unexpected, e.g. [150.0]"
+    ], bad.failures

@@ -29,13 +29,15 @@ def targets(h: dict) -> list[tuple[str, float, str, bool]]:
         ("raw + processed (tables and indexes) ÷ CSV bytes", _ratio(kept, csv), "≤ 2"),
     ]  # fmt: skip
     checks = {"≤ 1.5": lambda v: v <= 1.5, "≤ 1.2": lambda v: v <= 1.2, "≤ 2": lambda v: v <= 2}
+    if h["year_floor_copy_s"] <= 5:  # the machine the targets in seconds are stated for
+        checks.update({out[2][2]: lambda v: v < 60, out[4][2]: lambda v: v < 30})
     return [(name, v, t, checks[t](v) if t in checks else None) for name, v, t in out]
 
 
 def table(h: dict) -> str:
     n = len(h["years"])
     lines = [f"## History: {n} years × {h['stations']} stations ({h['years'][0]}–{h['years'][-1]}), "
-             f"measured {h['measured_at']} on {h['machine']}", "",
+             f"measured {h['measured_at']} on {h['machine']} (`\\copy` of a year: {h['year_floor_copy_s']:g} s)", "",
              "| figure | measured | target | |", "|---|---|---|---|"]  # fmt: skip
     for name, v, target, ok in targets(h):
         verdict = "" if ok is None else "met" if ok else "NOT met"
@@ -70,7 +72,7 @@ def plot(h: dict, path: Path) -> None:
 
     years = h["per_year"]
     x = list(range(len(years)))
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    fig, ax = plt.subplots(figsize=(11, 4.5))
     bottom = [0.0] * len(years)
     for step in STEPS:
         values = [y[f"{step}_s"] for y in years]
@@ -82,7 +84,7 @@ def plot(h: dict, path: Path) -> None:
     ax.set_xticks(x, [f"{y['year']}\n({i} before)" for i, y in enumerate(years)])
     ax.set_ylabel("seconds")
     ax.set_title(f"A year's backfill ({h['stations']} stations) as history grows — {h['machine']}")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

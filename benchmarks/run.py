@@ -277,8 +277,10 @@ def main() -> None:
     parser.add_argument(
         "--years",
         type=int,
+        nargs="?",
+        const=5,
         default=0,
-        help="history mode: N consecutive years × --stations loaded one by one (5 takes ~25 min)",
+        help="history mode: N (alone: 5) consecutive years × --stations loaded one by one (5 take ~20 min here)",
     )
     parser.add_argument("--stations", type=int, default=600, help="history mode: stations per year")
     parser.add_argument("--forecast-only", action="store_true",

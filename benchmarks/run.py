@@ -35,6 +35,7 @@ from benchmarks.alerts import measure_alerts  # noqa: E402
 from benchmarks.analytics import measure_analytics  # noqa: E402
 from benchmarks.baselines import measure_keyed_copy, measure_naive  # noqa: E402
 from benchmarks.forecast import measure_predict, measure_training, mlflow_env, mlflow_for  # noqa: E402
+from benchmarks.history_report import table as history_table  # noqa: E402
 from benchmarks.report import table  # noqa: E402
 from benchmarks.sampling import run_sampled  # noqa: E402
 from lumen.config import get_settings  # noqa: E402
@@ -364,8 +365,12 @@ def main() -> None:
     results["scaling_ratio"] = per_row[1] / per_row[0]
     out_dir = ROOT / "benchmarks" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
-    (out_dir / "latest.md").write_text(table(results))
+    latest = out_dir / "latest.json"
+    kept = json.loads(latest.read_text()).get("history") if latest.exists() else None
+    if kept:  # the history mode's figures stay beside the new one-year ones (measured when they say)
+        results["history"] = kept
+    latest.write_text(json.dumps(results, indent=2) + "\n")
+    (out_dir / "latest.md").write_text(table(results) + (f"\n{history_table(kept)}" if kept else ""))
     print()
     print(table(results))
     drop_bench(work)

@@ -40,17 +40,18 @@ def years_for(n: int) -> list[int]:
     return list(range(first, first + n))
 
 
-def write_year_zip(folder: Path, year: int, stations: int) -> tuple[Path, int, Path]:
+def write_year_zip(folder: Path, year: int, stations: int) -> tuple[Path, int, Path, int]:
     """INMET's yearly ZIP for the year (`{year}/INMET_…CSV` members, in the year's era), the CSV bytes it
-    holds, and the same rows without their header lines in one file (for the `\\copy` floor)."""
+    holds, the same rows without their header lines in one file (for the `\\copy` floor), and their count."""
     folder.mkdir(parents=True, exist_ok=True)
-    path, body_path, size = folder / f"{year}.zip", folder / f"{year}_rows.txt", 0
+    path, body_path, size, rows = folder / f"{year}.zip", folder / f"{year}_rows.txt", 0, 0
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf, body_path.open("wb") as body:
         for name, data in scale_members(stations, year):
             zf.writestr(f"{year}/{name}", data)
-            body.write(data.split(b"\n", 9)[9])
-            size += len(data)
-    return path, size, body_path
+            lines = data.split(b"\n", 9)[9]
+            body.write(lines)
+            size, rows = size + len(data), rows + lines.count(b"\n")
+    return path, size, body_path, rows
 
 
 def disk_bytes(url: str) -> dict[str, dict[str, int]]:
@@ -70,24 +71,25 @@ def grown(before: dict, after: dict) -> dict[str, int]:
     return {s: sum(after[s].values()) - sum(before[s].values()) for s in SCHEMAS}
 
 
-def step_figures(url: str, home: Path, since: datetime) -> tuple[dict, dict, float]:
+def step_figures(url: str, home: Path, since: datetime) -> tuple[dict, dict, float, int]:
     """(each step's seconds from ops.step_runs, each step's own work from its result, publish's
-    alert evaluation seconds) for the backfill run started after `since`."""
+    alert evaluation seconds, the rows ingest read) for the backfill run started after `since`."""
     with psycopg.connect(url) as conn:
         rows = conn.execute(
-            "SELECT step, extract(epoch FROM finished_at - started_at)::float8, run_id FROM ops.step_runs "
+            "SELECT step, extract(epoch FROM finished_at - started_at)::float8, run_id, rows_in FROM ops.step_runs "
             "WHERE run_id LIKE 'backfill-%%' AND started_at >= %s AND status = 'succeeded' ORDER BY started_at",
             [since],
         ).fetchall()
-    walls, work, alerts_s = {}, {}, 0.0
-    for step, seconds, run_id in rows:
+    walls, work, alerts_s, ingested = {}, {}, 0.0, 0
+    for step, seconds, run_id, rows_in in rows:
         walls[step] = walls.get(step, 0.0) + seconds
+        ingested += rows_in if step == "ingest" else 0
         for result in home.glob(f"runs/*/{run_id}/*_{step}.result.json"):
             done = json.loads(result.read_text())
             work[step] = round(done.get("seconds", 0.0), 2)
             if step == "publish":
                 alerts_s = (done.get("alerts") or {}).get("evaluate_s", 0.0)
-    return walls, work, alerts_s
+    return walls, work, alerts_s, ingested
 
 
 def floor_home(work: Path, project_copy: Callable[[Path], Path]) -> Path:
@@ -140,15 +142,10 @@ def measure_history(n: int, stations: int, work: Path, bench: dict, log: Callabl
     before = disk_bytes(url)
     for i, year in enumerate(years, start=1):
         log(f"year {i}/{n}: {year} ({era_of(year)} era), {stations} stations: writing its ZIP")
-        zip_path, csv_bytes, body = write_year_zip(work / "zips", year, stations)
+        zip_path, csv_bytes, body, body_rows = write_year_zip(work / "zips", year, stations)
         since = datetime.now(UTC) - timedelta(seconds=1)
         wall, peak = backfill_year(bench["lumen"], env, zip_path, year)
-        walls, own, alerts_s = step_figures(url, home, since)
-        with psycopg.connect(url) as conn:
-            rows = conn.execute(
-                "SELECT count(*) FROM raw_data.inmet_observations WHERE observed_at >= %s AND observed_at < %s",
-                [datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)],
-            ).fetchone()[0]
+        walls, own, alerts_s, rows = step_figures(url, home, since)
         after = disk_bytes(url)
         entry = {"year": year, **{f"{s}_s": round(walls.get(s, float("nan")), 2) for s in STEPS},
                  "total_s": round(wall, 2), "steps_own_work_s": own, "alerts_s": round(alerts_s, 2),
@@ -166,17 +163,15 @@ def measure_history(n: int, stations: int, work: Path, bench: dict, log: Callabl
     out: dict = {"years": years, "stations": stations, "per_year": per_year}
     last = years[-1]
     log(f"year floor: \\copy of {last}'s CSV, then a bare INSERT…SELECT with casts")
-    rows = sum(1 for _ in body.open("rb"))
-    copy_s = rows / bench["measure_copy"](url, body, rows)
+    copy_s = body_rows / bench["measure_copy"](url, body, body_rows)
     bare_s = bench["measure_bare"](settings, last)
     out.update(year_floor_copy_s=round(copy_s, 2), year_floor_insert_s=round(bare_s, 2),
                year_floor_s=round(copy_s + bare_s, 2))  # fmt: skip
     log(f"    {copy_s:.1f} + {bare_s:.1f} s")
     day = f"{last + 1}-01-01"
-    codes = [f"H{k:03d}" for k in range(670)]
     log("orchestration floor: the hourly pipeline with steps that only import lumen")
     out["orchestration_floor_s"] = round(measure_floor(bench["lumen"], env, floor_home(work, bench["project_copy"]),
-                                                       day, codes), 2)  # fmt: skip
+                                                       day, bench["hourly_codes"]), 2)  # fmt: skip
     log(f"    {out['orchestration_floor_s']} s")
     log(f"hourly run via mage run with {n} years of history")
     with bench["mlflow_for"](settings, home / ".lumen") as ml:

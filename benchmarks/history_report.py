@@ -18,20 +18,22 @@ def targets(h: dict) -> list[tuple[str, float, str, bool]]:
     first, worst = years[0]["total_s"], max(y["total_s"] for y in years)
     csv = sum(y["csv_bytes"] for y in h["disk_bytes"]["per_year"])
     kept = sum(y["raw_data"] + y["processed_data"] for y in h["disk_bytes"]["per_year"])
-    out = [
-        ("a year's backfill, worst year ÷ year floor", _ratio(worst, h["year_floor_s"]), "≤ 1.5"),
-        ("a year's backfill, slowest year ÷ first year", _ratio(worst, first), "≤ 1.2"),
-        ("a year's backfill, slowest year (s)", worst, "< 60 where `\\copy` of a year takes ≤ 5 s"),
+    there = h["year_floor_copy_s"] <= 5  # the machine the targets in seconds are stated for
+    out = [  # (figure, measured, target, its check: None where there is nothing to judge)
+        ("a year's backfill, worst year ÷ year floor", _ratio(worst, h["year_floor_s"]), "≤ 1.5",
+         lambda v: v <= 1.5),
+        ("a year's backfill, slowest year ÷ first year", _ratio(worst, first), "≤ 1.2", lambda v: v <= 1.2),
+        ("a year's backfill, slowest year (s)", worst, "< 60 where `\\copy` of a year takes ≤ 5 s",
+         (lambda v: v < 60) if there else None),
         ("hourly run with the history ÷ orchestration floor", _ratio(h["hourly_mage_run_s"],
-                                                                    h["orchestration_floor_s"]), "≤ 1.5"),
-        ("hourly run with the history (s)", h["hourly_mage_run_s"], "< 30 there"),
-        ("GX over one year with the history (s)", h["gx_year_s"], "flat: as in the one-year bench"),
-        ("raw + processed (tables and indexes) ÷ CSV bytes", _ratio(kept, csv), "≤ 2"),
+                                                                    h["orchestration_floor_s"]), "≤ 1.5",
+         lambda v: v <= 1.5),
+        ("hourly run with the history (s)", h["hourly_mage_run_s"], "< 30 there",
+         (lambda v: v < 30) if there else None),
+        ("GX over one year with the history (s)", h["gx_year_s"], "flat: as in the one-year bench", None),
+        ("raw + processed (tables and indexes) ÷ CSV bytes", _ratio(kept, csv), "≤ 2", lambda v: v <= 2),
     ]  # fmt: skip
-    checks = {"≤ 1.5": lambda v: v <= 1.5, "≤ 1.2": lambda v: v <= 1.2, "≤ 2": lambda v: v <= 2}
-    if h["year_floor_copy_s"] <= 5:  # the machine the targets in seconds are stated for
-        checks.update({out[2][2]: lambda v: v < 60, out[4][2]: lambda v: v < 30})
-    return [(name, v, t, checks[t](v) if t in checks else None) for name, v, t in out]
+    return [(name, v, t, check(v) if check else None) for name, v, t, check in out]
 
 
 def table(h: dict) -> str:

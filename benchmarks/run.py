@@ -23,6 +23,7 @@ import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from unittest import mock
 
 import psycopg
 from psycopg import sql
@@ -152,9 +153,7 @@ def measure_clean(settings, year: int) -> tuple[float, float]:
 
 def measure_gx(settings, year: int, home: Path) -> tuple[float, float]:
     """(import great_expectations s, validation of the year s) on a copy of the GX project."""
-    before = os.environ.get("LUMEN_HOME")
-    os.environ["LUMEN_HOME"] = str(home)
-    try:
+    with mock.patch.dict(os.environ, {"LUMEN_HOME": str(home)}):  # the bench's own settings come back after
         start = time.perf_counter()
         import great_expectations  # noqa: F401
 
@@ -165,14 +164,14 @@ def measure_gx(settings, year: int, home: Path) -> tuple[float, float]:
         window = datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
         report = validation.validate(*window, settings)
         seconds = time.perf_counter() - start
-    finally:  # the bench's own settings (its database server's state) are read from the checkout again
-        if before is None:
-            os.environ.pop("LUMEN_HOME", None)
-        else:
-            os.environ["LUMEN_HOME"] = before
     if not report.success:
         log(f"GX reported failures (the timing still counts): {report.failures[:3]}")
     return imported, seconds
+
+
+def hourly_codes(stations: int = 670) -> list[str]:
+    """The hourly runs' station codes: ~670 is INMET's whole automatic network."""
+    return [f"H{n:03d}" if n < 1000 else f"J{n - 1000:03d}" for n in range(stations)]
 
 
 def measure_hourly(settings, home: Path, stations: int = 670, day: str = "2025-01-01") -> tuple[float, dict]:
@@ -181,7 +180,7 @@ def measure_hourly(settings, home: Path, stations: int = 670, day: str = "2025-0
     sys.path.insert(0, str(ROOT))
     from tests.fakes.http import FakeServer
 
-    codes = [f"H{n:03d}" if n < 1000 else f"J{n - 1000:03d}" for n in range(stations)]
+    codes = hourly_codes(stations)
     station_list = [{"CD_ESTACAO": c, "DC_NOME": f"BENCH {c}", "SG_ESTADO": "PR", "VL_LATITUDE": "-25.4",
                      "VL_LONGITUDE": "-49.2", "VL_ALTITUDE": "900", "CD_SITUACAO": "Operante",
                      "TP_ESTACAO": "Automatica", "DT_INICIO_OPERACAO": "2010-01-01T21:00:00.000-03:00"}
@@ -382,7 +381,8 @@ def history(args) -> None:
 
     helpers = {"settings": bench_settings, "project_copy": project_copy, "env_for": env_for, "root": ROOT,
                "lumen": LUMEN, "measure_copy": measure_copy, "measure_bare": measure_bare, "measure_gx": measure_gx,
-               "measure_hourly": measure_hourly, "mlflow_for": mlflow_for, "table": table, "log": log}  # fmt: skip
+               "measure_hourly": measure_hourly, "hourly_codes": hourly_codes(), "mlflow_for": mlflow_for,
+               "table": table, "log": log}  # fmt: skip
     run_history(args.years, args.stations, args.work, helpers)
     drop_bench(args.work)
 

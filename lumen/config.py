@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     mlflow_database: str = Field("mlflow", **_env("LUMEN_MLFLOW_DATABASE"))
     forecast_model: str = Field("lumen-next-hour-temperature", **_env("LUMEN_FORECAST_MODEL"))
     inmet_timeout_s: float = Field(30.0, gt=0, **_env("INMET_TIMEOUT"))
+    archive_max_member_mb: float = Field(16.0, gt=0, le=4096, **_env("LUMEN_ARCHIVE_MAX_MEMBER_MB"))
+    archive_max_ratio: float = Field(200.0, ge=1, **_env("LUMEN_ARCHIVE_MAX_RATIO"))
 
     alert_rules: Path | None = Field(None, **_env("LUMEN_ALERT_RULES"))
     alert_subscriptions: Path | None = Field(None, **_env("LUMEN_ALERT_SUBSCRIPTIONS"))

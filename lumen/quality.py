@@ -125,10 +125,21 @@ def instant_within_min_max() -> list[Rule]:
     ]
 
 
+FUTURE_MARGIN_HOURS = 2  # INMET publishes an hour minutes after it ends; clocks may differ a little
+
+
+def hour_not_in_the_future() -> list[Rule]:
+    """An hour later than now (plus a small margin for clocks) has not been observed yet: a file dated
+    2099 or a logger with a wrong clock. Kept in raw, quarantined here (it made `hours_since_last_data`
+    −631,852 before)."""
+    return [Rule("hour not in the future", "observed_at",
+                 f"b.observed_at > now() + interval '{FUTURE_MARGIN_HOURS} hours'")]  # fmt: skip
+
+
 RULE_FUNCTIONS: tuple[Callable[[], list[Rule]], ...] = (
     air_temperature_range, dew_point_range, dew_point_not_above_air_temperature, humidity_range,
     pressure_range, wind_speed_range, gust_range, gust_not_below_speed, wind_direction_range,
-    rain_range, radiation_range, min_not_above_max, instant_within_min_max,
+    rain_range, radiation_range, min_not_above_max, instant_within_min_max, hour_not_in_the_future,
 )  # fmt: skip
 NOT_A_NUMBER = "value is a number"
 
@@ -137,10 +148,18 @@ def all_rules() -> list[Rule]:
     return [rule for make in RULE_FUNCTIONS for rule in make()]
 
 
-def summary(counts: dict[str, int], examples: list[Violation], total_rows: int, bad_rows: int) -> str:
-    """The message a person reads when a run fails: problems per rule, then the first examples."""
+def summary(counts: dict[str, int], examples: list[Violation], total_rows: int, bad_rows: int,
+            on_invalid: str = "fail") -> str:  # fmt: skip
+    """The message a person reads when a run fails (or passes with quarantined rows): problems per
+    rule, the first examples, and what to do — which depends on LUMEN_ON_INVALID."""
     lines = [f"data quality: {bad_rows:,} of {total_rows:,} row(s) broke a rule ({sum(counts.values())} problem(s))"]
     lines += [f"  {n:>6} × {rule}" for rule, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
     lines += ["first examples:"] + [f"  {v}" for v in examples]
-    lines.append("the rows are kept in processed_data.quarantine; LUMEN_ON_INVALID=quarantine lets valid rows through")
+    if on_invalid == "fail":
+        lines.append("the rows are kept in processed_data.quarantine; nothing of the window was published. "
+                     "LUMEN_ON_INVALID=quarantine lets the valid rows through")  # fmt: skip
+    else:
+        lines.append("the rows are kept in processed_data.quarantine (`lumen status`); the valid rows went on. "
+                     "Correct the source and load it again, and a later clean resolves them")  # fmt: skip
+    return "\n".join(lines)
     return "\n".join(lines)

@@ -7,6 +7,8 @@ for machines without Docker (and so without Metabase).
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -15,7 +17,25 @@ from sqlalchemy import text
 from lumen.config import Settings, get_settings
 from lumen.db.engine import engine
 from lumen.errors import LumenError
-from lumen.inmet.schema import station_codes
+from lumen.vocabulary import station_codes
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+
+
+def safe(text: object) -> str:
+    """Text from data (a station's name, a rule's label) for Markdown: HTML-escaped, then every
+    Markdown mark backslashed, so `<script>` and `[x](javascript:…)` are shown, never run."""
+    return _MARKDOWN.sub(r"\\\1", html.escape(str(text), quote=False))
+
+
+def label(text: object) -> str:
+    """Text from data for a matplotlib label: `$` would start mathtext (and a malformed one fails the plot)."""
+    return str(text).replace("$", r"\$")
+
+
+def table(frame: pd.DataFrame, precision: int = 1):
+    """A DataFrame for the report: every cell HTML-escaped (pandas' Styler escapes nothing by default)."""
+    return frame.style.hide(axis="index").format(precision=precision, escape="html")
 
 
 @dataclass
@@ -130,7 +150,7 @@ def forecast_text(data: ReportData) -> str:
             "No next-hour forecasts for these stations and days yet: a model is trained by the daily "
             "`forecast_train` pipeline (or `lumen forecast train`), and the hourly run forecasts from it."
         )
-    models = sorted({f"`{n}` v{v}" for n, v in zip(data.forecast["model_name"], data.forecast["model_version"],
+    models = sorted({f"{safe(n)} v{v}" for n, v in zip(data.forecast["model_name"], data.forecast["model_version"],
                                                     strict=True)})  # fmt: skip
     demo = " — the demo's small model, trained on 2½ weeks of the generated sample" if any(
         "demo" in m for m in models) else ""  # fmt: skip
@@ -162,7 +182,7 @@ def forecast_figure(data: ReportData, most: int = 4):
         ax.plot(f["target_at"], f["predicted_c"], lw=1.2, label="forecast")
         ax.plot(f["target_at"], f["observed_c"], "k.", ms=2.5, label="observed")
         ax.set_ylabel("°C")
-        ax.set_title(data.names.get(code, code), fontsize=9)
+        ax.set_title(label(data.names.get(code, code)), fontsize=9)
     axes[0, 0].legend(fontsize=7, ncol=3, loc="upper left")
     fig.autofmt_xdate()
     fig.tight_layout()
@@ -177,8 +197,8 @@ def narrative(data: ReportData) -> str:
         f"Between **{data.start}** and **{data.end}**, {len(data.stations)} station(s) reported "
         f"{int(d['hours_with_data'].sum()):,} hours of data.",
         f"The highest temperature was **{hottest['air_temp_max_c']:.1f} °C** at "
-        f"{data.names.get(hottest['station_code'], hottest['station_code'])} on {hottest['local_date']}.",
-        f"The wettest station was **{data.names.get(wettest.index[0], wettest.index[0])}** with "
+        f"{safe(data.names.get(hottest['station_code'], hottest['station_code']))} on {hottest['local_date']}.",
+        f"The wettest station was **{safe(data.names.get(wettest.index[0], wettest.index[0]))}** with "
         f"{wettest.iloc[0]:.1f} mm in the period.",
         f"Average completeness: {d['completeness_pct'].mean():.1f} % of the hours.",
     ]
@@ -199,8 +219,8 @@ def temperature_figure(data: ReportData):
 
     fig, ax = plt.subplots(figsize=(10, 4))
     for code, group in data.daily.groupby("station_code"):
-        label = data.names.get(code, code)
-        ax.plot(group["local_date"], group["air_temp_mean_c"], label=f"{label} (mean)")
+        name = label(data.names.get(code, code))
+        ax.plot(group["local_date"], group["air_temp_mean_c"], label=f"{name} (mean)")
         ax.fill_between(group["local_date"], group["air_temp_min_c"], group["air_temp_max_c"], alpha=0.15)
     ax.set_ylabel("°C")
     ax.set_title("Daily air temperature: mean, and min–max band")
@@ -214,7 +234,7 @@ def rain_figure(data: ReportData):
 
     pivot = data.daily.pivot_table(index="local_date", columns="station_code", values="precip_total_mm", aggfunc="sum")
     fig, ax = plt.subplots(figsize=(10, 3.5))
-    pivot.rename(columns=data.names).plot.bar(ax=ax, width=0.8)
+    pivot.rename(columns={code: label(name) for code, name in data.names.items()}).plot.bar(ax=ax, width=0.8)
     ax.set_ylabel("mm")
     ax.set_xlabel("")
     ax.set_title("Daily rain")

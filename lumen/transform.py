@@ -23,10 +23,10 @@ from datetime import datetime
 
 import psycopg
 
-from lumen import batch_parts, quality
+from lumen import batch_parts, quality, station_checks
 from lumen.errors import LumenError
 from lumen.inmet.schema import missing_sql, number_sql
-from lumen.stations import LOCAL_DATE, LOCAL_HOUR, clean_stations
+from lumen.stations import LOCAL_DATE, LOCAL_HOUR, StationsResult, clean_stations, record_issues
 
 # processed column → raw column (the INMET API code)
 COLUMNS: dict[str, str] = {
@@ -62,13 +62,26 @@ class CleanResult:
     bad_rows: int = 0  # distinct station-hours held back
     resolved: int = 0  # quarantine rows of earlier runs whose hour is now clean of that rule
     examples: list[quality.Violation] = field(default_factory=list)
+    on_invalid: str = "fail"
+    held: list[str] = field(default_factory=list)  # stations of the window whose rows stay in raw_data
+    station_notes: list[str] = field(default_factory=list)  # their record's problems, each with what to do
+    released: list[str] = field(default_factory=list)  # stations whose record was corrected: cleaned again
 
     def summary(self) -> str:
-        return quality.summary(self.quarantined, self.examples, self.checked, self.bad_rows)
+        return quality.summary(self.quarantined, self.examples, self.checked, self.bad_rows, self.on_invalid)
+
+    def warning(self) -> str:
+        """What the person must act on: quarantined rows, then each station record that is not usable."""
+        parts = [self.summary()] if self.quarantined else []
+        if self.station_notes:
+            parts.append("; ".join(self.station_notes) + f" — {station_checks.FIX}")
+        return "\n".join(parts)
 
     def line(self) -> str:
         bad = f", {self.bad_rows} row(s) quarantined" if self.quarantined else ""
         bad += f", {self.resolved} earlier quarantine row(s) resolved" if self.resolved else ""
+        bad += f"; held back (station record unusable): {', '.join(self.held)}" if self.held else ""
+        bad += f"; released (record corrected): {', '.join(self.released)}" if self.released else ""
         return (
             f"clean {self.start:%Y-%m-%d %H:%M} … {self.end:%Y-%m-%d %H:%M} UTC: {self.raw_rows:,} raw rows, "
             f"{self.checked:,} with values checked; processed {self.new:,} new, {self.changed:,} changed, "
@@ -94,7 +107,10 @@ def _batch_sql(stations: bool, no_data: bool = False) -> str:
 def _select_sql(stations: bool) -> str:
     """One pass over the window's raw rows: pick (merge rule), type each value once, flag rule breakers."""
     station_filter = "AND r.station_code = ANY(%(stations)s)" if stations else ""
-    window = f"r.observed_at >= %(start)s AND r.observed_at < %(end)s {station_filter} AND c.present > 0"
+    window = (
+        f"r.observed_at >= %(start)s AND r.observed_at < %(end)s {station_filter} AND c.present > 0 "
+        "AND r.station_code <> ALL(%(held)s::text[])"
+    )  # a held station's rows stay in raw_data
     # how many values a raw row has is counted once, and reused to skip the not-a-number check
     counted = f"raw_data.inmet_observations r CROSS JOIN LATERAL (SELECT {_present('r')} AS present OFFSET 0) c"
     archive_has = (
@@ -208,12 +224,12 @@ def clean(
     """Transform and check raw rows with start <= observed_at < end. Raises QualityError (after
     committing the quarantine) when rows break rules and on_invalid is "fail"."""
     if end <= start:
-        raise LumenError(f"the window ends ({end}) before it starts ({start})")
-    params = {"start": start, "end": end, "run_id": run_id, "stations": stations or None}
-    result = CleanResult(run_id, start, end)
+        raise LumenError(f"the window ends ({end:%Y-%m-%d %H:%M}) before it starts ({start:%Y-%m-%d %H:%M})")
+    params = {"start": start, "end": end, "run_id": run_id, "stations": stations or None, "held": []}
+    result = CleanResult(run_id, start, end, on_invalid=on_invalid)
     side_by_side = batch_parts.outside_transaction(conn)
     with conn.transaction():  # committed first: the station groups' own connections read the zones
-        clean_stations(conn, run_id)
+        judged = clean_stations(conn, run_id)
     with conn.transaction():
         result.raw_rows, no_zone = conn.execute(
             "SELECT count(*), array_agg(DISTINCT r.station_code) FILTER (WHERE s.time_zone IS NULL) "
@@ -222,11 +238,7 @@ def clean(
             + (" AND r.station_code = ANY(%(stations)s)" if stations else ""),
             params,
         ).fetchone()
-        if no_zone:  # local dates are derived from the station's zone (lumen/stations.py)
-            raise LumenError(
-                f"no time zone for station(s) {', '.join(no_zone[:10])}: no station record with coordinates or "
-                "a state; load the station list (`lumen stations --save`) or the stations' archive files"
-            )
+        params["held"] = _hold(conn, judged, no_zone or [], params, result)
         if side_by_side and batch_parts.worthwhile(result.raw_rows):
             conn.execute(_batch_sql(True, no_data=True), {**params, "stations": []})
             batch_parts.fill(conn, BATCH, _select_sql(True), params, _window_stations(conn, params))
@@ -267,12 +279,40 @@ def clean(
     return result
 
 
+def _hold(conn: psycopg.Connection, judged: StationsResult, no_zone: list[str], params: dict,
+          result: CleanResult) -> list[str]:  # fmt: skip
+    """The stations whose rows stay in raw_data (their record is unusable, or there is none), and what
+    the result says of the window's stations with a record problem. Returns every held station."""
+    unjudged = [code for code in no_zone if code not in judged.issues]  # rows, but no record at all
+    record_issues(conn, [station_checks.no_record(code) for code in unjudged], params["run_id"])
+    issues = {**judged.issues, **{code: list(station_checks.no_record(code).issues) for code in unjudged}}
+    held = sorted(set(judged.held) | set(unjudged))
+    in_window = set(_with_rows(conn, sorted(issues), params))
+    result.held = [code for code in held if code in in_window]
+    result.station_notes = [i.text(code) for code in sorted(in_window) for i in issues[code]]
+    result.released = [code for code in judged.released if code in set(_with_rows(conn, judged.released, params))]
+    return held
+
+
+def _with_rows(conn: psycopg.Connection, codes: list[str], params: dict) -> list[str]:
+    """Those of `codes` (and of the stations asked for) with raw rows in the window: an index probe each."""
+    if not codes:
+        return []
+    return [code for (code,) in conn.execute(
+        "SELECT c FROM unnest(%(codes)s::text[]) c WHERE (%(stations)s::text[] IS NULL OR c = ANY(%(stations)s)) "
+        "AND EXISTS (SELECT 1 FROM raw_data.inmet_observations r WHERE r.station_code = c "
+        "AND r.observed_at >= %(start)s AND r.observed_at < %(end)s)",
+        {**params, "codes": codes},
+    )]  # fmt: skip
+
+
 def _window_stations(conn: psycopg.Connection, params: dict) -> list[str]:
     """The stations (of those asked for) with raw rows in the window: one index probe each."""
     return [code for (code,) in conn.execute(
         "SELECT s.station_code FROM processed_data.stations s WHERE (%(stations)s::text[] IS NULL "
         "OR s.station_code = ANY(%(stations)s)) AND EXISTS (SELECT 1 FROM raw_data.inmet_observations r "
-        "WHERE r.station_code = s.station_code AND r.observed_at >= %(start)s AND r.observed_at < %(end)s)",
+        "WHERE r.station_code = s.station_code AND r.observed_at >= %(start)s AND r.observed_at < %(end)s) "
+        "ORDER BY s.station_code",  # groups by code, whatever order the table's rows are in
         params,
     )]  # fmt: skip
 

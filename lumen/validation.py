@@ -35,6 +35,7 @@ from lumen.config import Settings, get_settings
 from lumen.db import connect
 from lumen.db.engine import role_conn
 from lumen.errors import LumenError
+from lumen.vocabulary import ALTITUDE_RANGE, LATITUDE_RANGE, LONGITUDE_RANGE, UFS
 
 DATASOURCE = "lumen"
 URL_VARIABLE = "LUMEN_GX_DATABASE_URL"
@@ -49,8 +50,6 @@ NARROWED = ("daily", "monthly")
 VERDICT_ONLY = ("observations_yearly",)
 Batch = tuple[str, dict[str, int]]  # ("daily" | "monthly" | "yearly", its batch parameters)
 Span = tuple[datetime, datetime]  # UTC [from, to)
-UFS = ["AC", "AL", "AM", "AP", "BA", "CE", "DF", "ES", "GO", "MA", "MG", "MS", "MT", "PA",
-       "PB", "PE", "PI", "PR", "RJ", "RN", "RO", "RR", "RS", "SC", "SE", "SP", "TO"]  # fmt: skip
 
 
 class ValidationFailed(LumenError):
@@ -141,10 +140,15 @@ def station_expectations() -> list[Any]:
         gxe.ExpectTableRowCountToBeBetween(min_value=1),
         gxe.ExpectColumnValuesToNotBeNull(column="station_code"),
         gxe.ExpectColumnValuesToBeUnique(column="station_code"),
-        gxe.ExpectColumnValuesToBeInSet(column="uf", value_set=UFS),
-        gxe.ExpectColumnValuesToBeBetween(column="latitude", min_value=-34, max_value=6),
-        gxe.ExpectColumnValuesToBeBetween(column="longitude", min_value=-74, max_value=-28),
-        gxe.ExpectColumnValuesToBeBetween(column="altitude_m", min_value=-10, max_value=3000),
+        gxe.ExpectColumnValuesToBeInSet(column="uf", value_set=list(UFS)),
+        *(
+            gxe.ExpectColumnValuesToBeBetween(column=column, min_value=lo, max_value=hi)
+            for column, (lo, hi) in (
+                ("latitude", LATITUDE_RANGE),
+                ("longitude", LONGITUDE_RANGE),
+                ("altitude_m", ALTITUDE_RANGE),
+            )
+        ),  # fmt: skip
     ]
 
 

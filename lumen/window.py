@@ -37,7 +37,11 @@ def parse_window(start: str | date | datetime, end: str | date | datetime) -> tu
     """[start, end) in UTC; a date as `end` includes that day."""
     lo, hi = parse_instant(start), parse_instant(end, end=True)
     if hi <= lo:
-        raise LumenError(f"the window ends ({hi:%Y-%m-%d %H:%M}) before it starts ({lo:%Y-%m-%d %H:%M})")
+        as_day = " (a date as the end includes that whole day)" if len(str(end).strip()) == 10 else ""
+        raise LumenError(
+            f"the window ends before it starts: start {str(start).strip()} is {lo:%Y-%m-%d %H:%M} UTC, end "
+            f"{str(end).strip()} is {hi:%Y-%m-%d %H:%M} UTC{as_day}; give an end after the start"
+        )
     return lo, hi
 
 

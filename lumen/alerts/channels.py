@@ -27,6 +27,13 @@ def scrub(text: str, settings: Settings) -> str:
     return text[:300]
 
 
+def slack_text(text: str) -> str:
+    """Text from data (a station's name) made inert for Slack's mrkdwn: `<!channel>` would notify a whole
+    channel and `<https://…|click>` would be a link. Slack asks for exactly these three escapes
+    (api.slack.com/reference/surfaces/formatting#escaping)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def webhook_configured(settings: Settings) -> bool:
     return settings.alert_webhook_url is not None
 
@@ -40,7 +47,7 @@ def send_webhook(settings: Settings, message: dict, session: requests.Session) -
     headers = {"User-Agent": "lumen-alerts"}
     if settings.alert_webhook_token:
         headers["Authorization"] = f"Bearer {settings.alert_webhook_token.get_secret_value()}"
-    body = {"text": message["text"], "alert": message["alert"]}
+    body = {"text": slack_text(message["text"]), "alert": message["alert"]}
     try:
         answer = session.post(url, json=body, headers=headers, timeout=settings.alert_timeout_s)
     except requests.Timeout:

@@ -27,7 +27,7 @@ def list_command(
 ) -> None:
     """Episodes, newest first (withdrawn ones only with --rule or --station)."""
     from lumen.db import connect
-    from lumen.inmet.schema import station_codes
+    from lumen.vocabulary import station_codes
 
     with connect("pipeline", get_settings()) as conn:
         if deliveries:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import typer
 from rich.console import Console
 
-from lumen.errors import LumenError
+from lumen.errors import DATABASE_DOWN, LumenError, database_down
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -45,9 +45,6 @@ def run(app: Callable[[], None]) -> None:
 
 def _unexpected(exc: Exception) -> str:
     first = (str(exc).strip().splitlines() or [""])[0][:300]
-    import psycopg
-
-    if isinstance(exc, psycopg.OperationalError):
-        return (f"the database connection failed ({first}): is PostgreSQL running? `lumen db up` starts the "
-                "embedded one; --debug shows the traceback")  # fmt: skip
+    if database_down(exc):
+        return f"the database connection failed ({first}): {DATABASE_DOWN}"
     return f"{type(exc).__name__}: {first} (unexpected: run again with --debug for the traceback)"

@@ -68,6 +68,19 @@ def url(role: str = typer.Option("admin", help="admin, pipeline or reader.")) ->
     console.print(dbc.redact(dbc.role_conn(role, get_settings())))  # type: ignore[arg-type]
 
 
+@app.command("rotate-passwords")
+def rotate_passwords() -> None:
+    """Set the lumen_pipeline and lumen_reader roles' passwords to .env's (after changing them there)."""
+    from datetime import UTC, datetime
+
+    changed = migrations.rotate_passwords(get_settings())
+    when = f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC"
+    for role in changed:
+        console.print(f"database: {role}'s password set from .env at {when}")
+    if not changed:
+        console.print("database: every role's password already matches .env")
+
+
 @app.command()
 def migrate(
     wait: float = typer.Option(0, help="Seconds to wait for the server to accept connections first (compose)."),

@@ -62,7 +62,7 @@ def evaluate_command(
 ) -> None:
     """Score the champion and both baselines on any window of processed_data."""
     from lumen.forecast.predict import evaluate
-    from lumen.inmet.schema import station_codes
+    from lumen.vocabulary import station_codes
     from lumen.window import parse_window
 
     lo, hi = parse_window(start, end)

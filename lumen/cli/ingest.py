@@ -13,15 +13,20 @@ from lumen import ingest
 from lumen.cli.common import console, new_app
 from lumen.config import get_settings
 from lumen.db import connect
-from lumen.inmet.schema import state_codes, station_codes
+from lumen.vocabulary import state_codes, station_codes
 
 app = new_app("Load INMET data into raw_data (as received).")
 
 
 def _show(result: dict) -> None:
+    """The per-station lines and the summary; exit 1 (after the others loaded) when a file was refused."""
     for line in result["per_station"]:
         console.print(f"  {line}")
     console.print(f"ingested {result['summary']}")
+    if refused := result.get("refused"):
+        more = f" (and {len(refused) - 1} more, listed above)" if len(refused) > 1 else ""
+        raise ingest.IngestError(f"{len(refused)} file(s) refused, nothing of them loaded (the rest was): "
+                                 f"{refused[0]}{more}")  # fmt: skip
 
 
 def stations_command(

@@ -37,7 +37,24 @@ def run_command(
     code = mage.run(pipeline, variables, settings, traceback=debug_enabled())
     if code != 0:
         raise LumenError(f"pipeline {pipeline} failed (mage run exited {code}): " + _failed_step(settings, began))
+    if refused := _refused(settings, began):
+        more = f" (and {len(refused) - 1} more: `lumen status`)" if len(refused) > 1 else ""
+        raise LumenError(f"pipeline {pipeline}: done for the rest, but {len(refused)} file(s) were refused: "
+                         f"{refused[0]}{more}")  # fmt: skip
     console.print(f"pipeline {pipeline}: done")
+
+
+def _refused(settings, since: datetime) -> list[str]:
+    """The files this run's ingest steps refused (their steps succeeded for everything else)."""
+    from lumen.db import connect
+
+    with connect("pipeline", settings) as conn:
+        rows = conn.execute(
+            "SELECT r FROM ops.step_runs, jsonb_array_elements_text(coalesce(result->'refused', '[]')) r "
+            "WHERE started_at >= %s AND step = 'ingest' ORDER BY id",
+            (since,),
+        ).fetchall()
+    return [r for (r,) in rows]
 
 
 def _failed_step(settings, since: datetime) -> str:

@@ -36,11 +36,12 @@ def table_counts(conn) -> list[tuple[str, str, str, int | None]]:
 
 
 def latest_run(conn) -> list[tuple]:
-    """The newest pipeline run's steps: (run_id, step, status, rows_out, notebook, error)."""
+    """The newest pipeline run's steps: (run_id, step, status, rows_out, notebook, error or warning)."""
     if conn.execute("SELECT to_regclass('ops.step_runs')").fetchone()[0] is None:
         return []
     return conn.execute(
-        "SELECT run_id, step, status, rows_out, notebook_path, error FROM ops.step_runs "
+        "SELECT run_id, step, status, rows_out, notebook_path, coalesce(error, 'warning: ' || warning) "
+        "FROM ops.step_runs "
         "WHERE run_id = (SELECT run_id FROM ops.step_runs ORDER BY started_at DESC LIMIT 1) ORDER BY started_at"
     ).fetchall()
 
@@ -75,6 +76,21 @@ def alert_state(conn) -> str | None:
     return line
 
 
+def station_state(conn) -> list[str]:
+    """One line per station whose record is not usable whole: held (rows kept in raw_data) or a field not used."""
+    from lumen.station_checks import FIX, HELD
+    from lumen.stations import open_issues
+
+    lines = []
+    for code, issues in open_issues(conn).items():
+        fields = ", ".join(f"{f} {repr(v) if (v or '').strip() else 'empty'}" for f, v, _ in issues)
+        if any(a == HELD for _, _, a in issues):
+            lines.append(f"  {code} held (its rows stay in raw_data): {fields}")
+        else:
+            lines.append(f"  {code}: {fields} not used")
+    return ([f"station records with problems ({FIX}):", *lines]) if lines else []
+
+
 def print_summary(settings: Settings) -> None:
     admin = dbc.admin_conn(settings)
     with dbc.connect("admin", settings) as conn:
@@ -84,6 +100,7 @@ def print_summary(settings: Settings) -> None:
         steps = latest_run(conn)
         lock = lock_state(conn)
         alerts = alert_state(conn)
+        stations = station_state(conn)
     console.print(f"[bold]LÚMEN[/bold] database {dbc.redact(admin)} (PostgreSQL {version}, {admin.source})")
     console.print(f"migrations applied: {len(done)} of {len(migrations.discover())}")
     table = Table("schema", "relation", "kind", "rows")
@@ -97,6 +114,8 @@ def print_summary(settings: Settings) -> None:
             if error:
                 console.print(f"            {error.splitlines()[0]}")
     console.print(lock)
+    for line in stations:
+        console.print(line)
     if alerts:
         console.print(alerts)
     from lumen.forecast.tracking import answers

@@ -111,9 +111,26 @@ def connect(role: Role = "pipeline", settings: Settings | None = None, **kwargs)
         reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
         if conn.password:
             reason = reason.replace(conn.password, "***")
+        if "no password supplied" in reason and role != "admin":
+            raise DatabaseError(_no_password(role)) from None
         raise DatabaseError(
             f"cannot connect to PostgreSQL at {conn.where()} as {conn.user} ({conn.source}): {reason}"
         ) from None
+
+
+def _no_password(role: str) -> str:
+    """What to do when a role's password is not set: usually `.env` is missing."""
+    import os
+    from pathlib import Path
+
+    from lumen.config import project_root
+
+    var = {"pipeline": "LUMEN_PIPELINE_PASSWORD", "reader": "LUMEN_READER_PASSWORD"}[role]
+    env_file = Path(os.environ.get("LUMEN_ENV_FILE") or project_root() / ".env")
+    if not env_file.exists():
+        return (f"{var} is not set: there is no {env_file} — `make setup` (or `lumen env`) creates it with fresh "
+                "passwords, then `lumen db up` gives them to a new database")  # fmt: skip
+    return f"{var} is empty in {env_file}: `lumen env` fills it (keeping the other values), then `lumen db up`"
 
 
 def engine(

@@ -115,27 +115,81 @@ def _derive_station_zones(conn: psycopg.Connection) -> None:
             clean_stations(conn, "migrate")
 
 
-def _sync_role_logins(conn: psycopg.Connection, settings: Settings) -> None:
-    """LOGIN + password from .env for each role; untouched when already so (migrate twice changes nothing)."""
-    passwords = {"pipeline": settings.pipeline_password, "reader": settings.reader_password}
+ENV_NAMES = {"pipeline": "LUMEN_PIPELINE_PASSWORD", "reader": "LUMEN_READER_PASSWORD"}
+
+
+def _sync_role_logins(conn: psycopg.Connection, settings: Settings, rotate: bool = False) -> list[str]:
+    """LOGIN for each role, and .env's password for a role that has none yet (a new database).
+
+    A role whose password differs from .env's is never changed silently (a wrong `.env` once
+    ALTERed the role, and every command failed when the right one came back): that is an error
+    naming the variable, unless `rotate` (`lumen db rotate-passwords`), which sets .env's password
+    and returns the roles it changed."""
+    changed, mismatched = [], []
+    readable = _can_read_authid(conn)
     for key, role in ROLES.items():
-        secret = passwords[key]
+        secret = {"pipeline": settings.pipeline_password, "reader": settings.reader_password}[key]
         password = secret.get_secret_value() if secret else None
-        row = (
-            conn.execute(
-                "SELECT rolcanlogin, (SELECT rolpassword FROM pg_authid WHERE rolname = %s) "
-                "FROM pg_roles WHERE rolname = %s",
-                (role, role),
-            ).fetchone()
-            if _can_read_authid(conn)
-            else None
-        )
-        if row is not None and row[0] and (password is None or _scram_matches(row[1], password)):
+        can_login, stored = conn.execute(
+            "SELECT rolcanlogin, " + ("(SELECT rolpassword FROM pg_authid WHERE rolname = %s)" if readable else "%s")
+            + " FROM pg_roles WHERE rolname = %s",
+            (role, role),
+        ).fetchone()  # fmt: skip
+        if not readable:
+            stored = None
+        has_password = stored is not None if readable else can_login
+        if password is None:
+            if not can_login:
+                conn.execute(sql.SQL("ALTER ROLE {} LOGIN").format(sql.Identifier(role)))
             continue
-        stmt = sql.SQL("ALTER ROLE {} LOGIN").format(sql.Identifier(role))
-        if password:
-            stmt = sql.SQL("{} PASSWORD {}").format(stmt, sql.Literal(password))
-        conn.execute(stmt)
+        matches = _scram_matches(stored, password) if readable else _logs_in(settings, role, password)
+        if can_login and matches:
+            continue
+        if can_login and has_password and not rotate:
+            mismatched.append(ENV_NAMES[key])
+            continue
+        conn.execute(sql.SQL("ALTER ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(role), sql.Literal(password)))
+        if can_login and has_password:
+            changed.append(role)
+    if mismatched:
+        raise DatabaseError(
+            f"{' and '.join(mismatched)} in .env {'do' if len(mismatched) > 1 else 'does'} not match the role's "
+            "password in the database: put the right value back in .env, or run `lumen db rotate-passwords` to set "
+            "the roles' passwords to .env's (every client then needs the new .env)"
+        )
+    return changed
+
+
+def rotate_passwords(settings: Settings | None = None) -> list[str]:
+    """Set the roles' passwords to .env's, on purpose (`lumen db rotate-passwords`); returns the roles changed."""
+    import json
+
+    from lumen.ingest.batches import new_run_id
+
+    settings = settings or get_settings()
+    with connect("admin", settings, autocommit=True) as conn:
+        changed = _sync_role_logins(conn, settings, rotate=True)
+        if changed:  # the audit keeps who changed when (never the password)
+            conn.execute(
+                "INSERT INTO ops.step_runs (run_id, step, parameters, status, finished_at) "
+                "VALUES (%s, 'rotate-passwords', %s, 'succeeded', now())",
+                (new_run_id(), json.dumps({"roles": changed})),
+            )
+    return changed
+
+
+def _logs_in(settings: Settings, role: str, password: str) -> bool:
+    """Can `role` log in with `password`? (Where pg_authid cannot be read to compare verifiers.)"""
+    from dataclasses import replace
+
+    from lumen.db.engine import admin_conn
+
+    target = replace(admin_conn(settings), user=role, password=password)
+    try:
+        psycopg.connect(target.url(), connect_timeout=settings.connect_timeout_s).close()
+    except psycopg.OperationalError:
+        return False
+    return True
 
 
 def _sync_database_privileges(conn: psycopg.Connection) -> None:

@@ -57,6 +57,6 @@ def ensure(conn: psycopg.Connection, settings: Settings) -> bool:
     except psycopg.errors.InsufficientPrivilege as exc:
         raise DatabaseError(
             f"cannot create MLflow's role or database ({exc.diag.message_primary}): give the admin user "
-            "CREATEROLE and CREATEDB, or create them yourself (see the README's MLflow section)"
+            "CREATEROLE and CREATEDB, or create them yourself (see docs/forecast.md)"
         ) from None
     return True

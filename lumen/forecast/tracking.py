@@ -65,6 +65,52 @@ def client(settings: Settings) -> MlflowClient:
     return c
 
 
+ABANDONED_AFTER_H = 6.0  # a training takes minutes: a run still RUNNING this long after it began has died
+
+
+def owner_tags() -> dict[str, str]:
+    """Tags that let a later training tell a live run from one whose process was killed."""
+    import socket
+
+    return {"lumen.host": socket.gethostname(), "lumen.pid": str(os.getpid())}
+
+
+def end_abandoned_runs(c: MlflowClient, name: str, now_ms: int | None = None) -> list[str]:
+    """Mark FAILED the runs of experiment `name` left RUNNING by a killed training (kill -9 cannot end its
+    run): its process is gone on this host, or it began over ABANDONED_AFTER_H ago. Returns their ids.
+    (The run lock keeps trainings from overlapping, so a live one is never another training's.)"""
+    import socket
+    import time as _time
+
+    experiment = c.get_experiment_by_name(name)
+    if experiment is None:
+        return []
+    now_ms = now_ms or int(_time.time() * 1000)
+    ended = []
+    for run in c.search_runs([experiment.experiment_id], "attributes.status = 'RUNNING'", max_results=100):
+        tags = run.data.tags
+        here = tags.get("lumen.host") == socket.gethostname() and tags.get("lumen.pid", "").isdigit()
+        dead = here and not _alive(int(tags["lumen.pid"]))
+        stale = (now_ms - run.info.start_time) / 3.6e6 > ABANDONED_AFTER_H
+        if (dead or stale) and run.info.run_id:
+            c.set_terminated(run.info.run_id, "FAILED")
+            c.set_tag(run.info.run_id, "lumen.ended_by", "a later training: the process had died")
+            ended.append(run.info.run_id)
+    return ended
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 @dataclass
 class Champion:
     version: str

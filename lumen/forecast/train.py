@@ -44,6 +44,7 @@ class TrainResult:
     seconds: float = 0.0
     neighbours: str = ""
     compared: dict[str, float] = field(default_factory=dict)
+    abandoned: list[str] = field(default_factory=list)  # runs of killed trainings, marked FAILED now
 
     def line(self) -> str:
         m = self.metrics
@@ -132,7 +133,8 @@ def train(settings: Settings, start: datetime, end: datetime, stations: list[str
     counts = {"train_rows": len(split.train), "test_rows": len(split.test), "stations": stations_seen}
     name = settings.forecast_model
     mlflow.set_experiment(name)
-    with mlflow.start_run(run_name=f"train {start:%Y-%m-%d}…{end:%Y-%m-%d}") as run:
+    abandoned = tracking.end_abandoned_runs(c, name)
+    with mlflow.start_run(run_name=f"train {start:%Y-%m-%d}…{end:%Y-%m-%d}", tags=tracking.owner_tags()) as run:
         mlflow.log_params(
             {
                 **PARAMS,
@@ -163,7 +165,7 @@ def train(settings: Settings, start: datetime, end: datetime, stations: list[str
             c.set_registered_model_alias(name, tracking.ALIAS, version)
         c.set_model_version_tag(name, version, "lumen.decision", reason)
     return TrainResult(run.info.run_id, version, promoted, reason, metrics, counts, champion_rmse,
-                       round(time.monotonic() - t0, 2), chosen.neighbours, chosen.compared)  # fmt: skip
+                       round(time.monotonic() - t0, 2), chosen.neighbours, chosen.compared, abandoned)  # fmt: skip
 
 
 def _residual_plot(test: pd.DataFrame, model):

@@ -16,7 +16,7 @@ from lumen.ingest.api_load import (
     watermarks,
 )
 from lumen.ingest.archive_load import load_archive
-from lumen.ingest.batches import IngestError, LoadStats, new_run_id, per_station, summary_line, total
+from lumen.ingest.batches import IngestError, LoadStats, new_run_id, per_station, refusals, summary_line, total
 
 __all__ = [
     "IngestError",
@@ -31,6 +31,7 @@ __all__ = [
     "load_archive",
     "new_run_id",
     "per_station",
+    "refusals",
     "summary_line",
     "total",
     "watermarks",

@@ -22,7 +22,8 @@ from lumen.ingest.batches import (
     reserve_load_ids,
     upsert_station,
 )
-from lumen.inmet.schema import API_KEY_FIELDS, API_STATION_FIELDS, MEASUREMENT_COLUMNS, STATION_CODE, whole_hour
+from lumen.inmet.schema import API_KEY_FIELDS, API_STATION_FIELDS, MEASUREMENT_COLUMNS, whole_hour
+from lumen.vocabulary import STATION_CODE
 
 if TYPE_CHECKING:
     from lumen.inmet.api import Chunk

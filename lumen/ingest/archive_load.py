@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 
 import psycopg
 
+from lumen.errors import LumenError
 from lumen.ingest.batches import (
     OBS,
     STAGE,
@@ -42,15 +43,25 @@ def load_archive(
     conn: psycopg.Connection, files: Iterable[archive.ArchiveFile], run_id: str, progress: Progress | None = None
 ) -> list[LoadStats]:
     """Load many station CSVs. Files of a year raw_data has no rows of go in together, in one
-    transaction; any other file goes in its own. Stops at the first bad file: the files
-    before it stay loaded, none after it is (a year that fails whole is retried file by file)."""
+    transaction; any other file goes in its own (a year that fails whole is retried file by file).
+
+    One bad file is that file's problem: it is refused whole (its stats say why, naming it) and
+    the others load. Two files of one station holding the same hours with different values are
+    both refused (which is right cannot be known). A CSV that is not an INMET station file at all
+    is skipped with a warning. A lost database connection still stops everything."""
     files = list(files)
     jobs = [Job(f, load_id) for f, load_id in zip(files, reserve_load_ids(conn, len(files)), strict=True)]
+    out: list[LoadStats] = []
+    clashing = conflicts(jobs)
+    for job in jobs:
+        if job.load_id in clashing:
+            out.append(LoadStats(job.file.code() or "?", job.file.origin, refused=clashing[job.load_id]))
+    jobs = [job for job in jobs if job.load_id not in clashing]
     counted: set[int] = set()
     lock = threading.Lock()  # a new year's parts load (and report) from threads of their own
 
     def report(prepared: Prepared, stats: LoadStats) -> None:
-        if stats.rows == 0 and not stats.warnings:
+        if stats.rows == 0 and not (stats.warnings or stats.refused or stats.skipped):
             stats.warnings.append(f"{prepared.origin}: 0 rows: header only")
             log.warning("%s", stats.warnings[-1])
         with lock:
@@ -58,13 +69,12 @@ def load_archive(
                 counted.add(prepared.job.load_id)
                 progress(prepared.job.file, stats)
 
-    out: list[LoadStats] = []
     for year, group in by_year(jobs).items():
         stats, fallback = load_new_year(conn, year, group, run_id, report) if year is not None else (None, "")
         if stats is None:
             stats = []
             for prepared in prefetched(group):
-                stats.append(_load_prepared(conn, prepared, run_id))
+                stats.append(_load_one(conn, prepared, run_id))
                 report(prepared, stats[-1])
             if fallback and stats:
                 stats[0].warnings.append(fallback)  # the fast path's failure shows in the summary
@@ -80,6 +90,56 @@ def by_year(jobs: list[Job]) -> dict[int | None, list[Job]]:
         year = period[0].year if period and period[0].year == period[1].year else None
         groups.setdefault(year, []).append(job)
     return groups
+
+
+def conflicts(jobs: list[Job]) -> dict[int, str]:
+    """Files of one station whose hours overlap with different values: load id → why refused.
+
+    Only stations with more than one file are read here (rarely any). Before, the later file
+    silently won ("14 changed"); which of two deliveries is right cannot be known, so neither loads."""
+    by_code: dict[str, list[Job]] = {}
+    for job in jobs:
+        if code := job.file.code():
+            by_code.setdefault(code, []).append(job)
+    out: dict[int, str] = {}
+    for code, group in by_code.items():
+        if len(group) < 2:
+            continue
+        hours = {job.load_id: _hours(job.file) for job in group}
+        for i, a in enumerate(group):
+            for b in group[i + 1 :]:
+                rows_a, rows_b = hours[a.load_id], hours[b.load_id]
+                differ = sorted(h for h in rows_a.keys() & rows_b.keys() if rows_a[h] != rows_b[h])
+                if differ:
+                    why = (f"{a.file.origin} and {b.file.origin} hold {len(differ)} hour(s) of station {code} with "
+                           f"different values (first {differ[0][:16]} UTC): both refused; keep the right one and "
+                           "load it again")  # fmt: skip
+                    out.setdefault(a.load_id, why)
+                    out.setdefault(b.load_id, why)
+    return out
+
+
+def _hours(file: archive.ArchiveFile) -> dict[str, tuple]:
+    """UTC hour → the file's measurement values (a file that cannot be read is refused later, by itself)."""
+    try:
+        _, rows = archive.read_records(file)
+    except (LumenError, OSError, ValueError):
+        return {}
+    skip = ("station_code", "observed_at", "dt_medicao", "hr_medicao")
+    return {r["observed_at"]: tuple(sorted((k, v) for k, v in r.items() if k not in skip)) for r in rows}
+
+
+def _load_one(conn: psycopg.Connection, prepared: Prepared, run_id: str) -> LoadStats:
+    """One file in its own transaction; a problem of the file refuses it alone (its stats say why)."""
+    if (verdict := prepared.verdict()) is not None:
+        return verdict
+    try:
+        return _load_prepared(conn, prepared, run_id)
+    except (LumenError, psycopg.errors.DataError, psycopg.errors.IntegrityError) as exc:
+        code = prepared.header.station_code if prepared.header else "?"
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        shown = message if message.startswith(prepared.origin) else f"{prepared.origin}: {message}"
+        return LoadStats(code, prepared.origin, refused=shown)
 
 
 def _load_prepared(conn: psycopg.Connection, prepared: Prepared, run_id: str) -> LoadStats:

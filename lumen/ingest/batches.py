@@ -36,6 +36,8 @@ class LoadStats:
     changed: int = 0
     unchanged: int = 0
     warnings: list[str] = field(default_factory=list)  # e.g. "…CSV: 0 rows: header only"
+    refused: str = ""  # why this file was refused whole (nothing of it was loaded; the others were)
+    skipped: str = ""  # why this file was passed over (not an INMET station file)
 
     @property
     def rows(self) -> int:
@@ -52,6 +54,8 @@ def per_station(stats: list[LoadStats]) -> dict[str, LoadStats]:
     """Batches added up per station (a station appears once per file or API chunk)."""
     out: dict[str, LoadStats] = {}
     for s in stats:
+        if s.refused or s.skipped:
+            continue
         out.setdefault(s.station_code, LoadStats(s.station_code, s.origin)).add(s)
     return out
 
@@ -60,8 +64,14 @@ def total(stats: list[LoadStats]) -> LoadStats:
     """All batches added up (station and origin left empty)."""
     out = LoadStats("", "")
     for s in stats:
-        out.add(s)
+        if not (s.refused or s.skipped):
+            out.add(s)
     return out
+
+
+def refusals(stats: list[LoadStats]) -> list[str]:
+    """Why each refused file was refused, naming it (nothing of those was loaded)."""
+    return [s.refused for s in stats if s.refused]
 
 
 def summary_line(stats: list[LoadStats]) -> str:
@@ -71,8 +81,14 @@ def summary_line(stats: list[LoadStats]) -> str:
         f"{t.rows:,} rows from {len(answered)} station(s): "
         f"{t.new:,} new, {t.changed:,} changed, {t.unchanged:,} unchanged"
     )
-    shown = "; ".join(t.warnings[:5]) + (f"; and {len(t.warnings) - 5} more" if len(t.warnings) > 5 else "")
-    return f"{line} (warning: {shown})" if t.warnings else line
+    notes = [*t.warnings, *(s.skipped for s in stats if s.skipped)]
+    shown = "; ".join(notes[:5]) + (f"; and {len(notes) - 5} more" if len(notes) > 5 else "")
+    line = f"{line} (warning: {shown})" if notes else line
+    refused = refusals(stats)
+    if refused:
+        line += f"; REFUSED {len(refused)} file(s), nothing of them loaded: " + "; ".join(refused[:5])
+        line += f"; and {len(refused) - 5} more" if len(refused) > 5 else ""
+    return line
 
 
 def new_run_id(now: datetime | None = None) -> str:

@@ -7,7 +7,10 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
+from lumen.errors import LumenError
+from lumen.ingest.batches import LoadStats
 from lumen.inmet import archive
 
 PREFETCH_FILES = 2  # station CSVs read ahead of the one loading
@@ -45,6 +48,20 @@ class Prepared:
         assert self.header is not None
         return self.header
 
+    def verdict(self) -> LoadStats | None:
+        """None when the file can load; else its stats saying why it is refused (a bad file) or skipped
+        (a CSV in a folder or ZIP that is not an INMET station file at all)."""
+        if self.error is None:
+            return None
+        code = self.job.file.code() or "?"
+        if isinstance(self.error, archive.NotAStationFile) and self.job.file.code() is None:
+            return LoadStats(code, self.origin, skipped=f"{self.error}: skipped")
+        if isinstance(self.error, LumenError):
+            return LoadStats(code, self.origin, refused=str(self.error))
+        message = str(self.error).strip().splitlines()[0][:200] if str(self.error).strip() else ""
+        return LoadStats(code, self.origin, refused=f"{self.origin}: unreadable ({type(self.error).__name__}: "
+                                                    f"{message})")  # fmt: skip
+
     def columns(self) -> tuple[str, ...]:
         assert self.header is not None
         return ("source", "station_code", "load_id", "observed_at", "dt_medicao", "hr_medicao", *self.header.columns)
@@ -52,6 +69,12 @@ class Prepared:
 
 def prepare(job: Job) -> Prepared:
     try:
+        period = job.file.period()
+        if period is not None and period[0] > datetime.now(UTC).date():
+            raise archive.ArchiveError(
+                f"{job.file.origin}: its name's period starts {period[0]:%d-%m-%Y}, in the future: not a file INMET "
+                "has published; refused"
+            )
         with job.file.opener() as raw:
             stream = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
             header = archive.read_header(stream, job.file.origin)

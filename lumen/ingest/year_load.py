@@ -71,10 +71,11 @@ def load_new_year(conn: psycopg.Connection, year: int, jobs: list[Job], run_id: 
             parts = [f.result() for f in futures]  # raises the first failure
         loaded = {p.job.load_id: (p, s) for part in parts for p, s in part}
         with conn.transaction():
-            for prepared, _ in loaded.values():
+            kept = [p for p, s in loaded.values() if not (s.refused or s.skipped)]
+            for prepared in kept:
                 assert prepared.header is not None
                 upsert_archive_station(conn, prepared.header, prepared.origin, run_id)
-            record_loads(conn, [(job.load_id, "archive", job.file.origin, run_id) for job in jobs])
+            record_loads(conn, [(p.job.load_id, "archive", p.origin, run_id) for p in kept])
             conn.execute("SELECT raw_data.finish_year_load(%s, %s)", [year, bounds])
         return [loaded[job.load_id][1] for job in jobs], ""
     except (LumenError, psycopg.Error) as exc:
@@ -104,6 +105,10 @@ def _load_part(conn: psycopg.Connection, year: int, part: int, bounds: list[str]
             for prepared in prefetched(jobs):
                 if stop.is_set():
                     raise _Stopped("stopped: another part of the year failed")
+                if (verdict := prepared.verdict()) is not None:  # a file that cannot be read: refused alone
+                    out.append((prepared, verdict))
+                    report(prepared, verdict)
+                    continue
                 header = prepared.checked()
                 if (prepared.columns(), header.encoding) != shape:
                     segment.close()

@@ -15,7 +15,9 @@ as received), so values reach raw_data byte for byte and memory stays flat.
 from __future__ import annotations
 
 import io
+import logging
 import re
+import stat
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -23,9 +25,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from lumen.errors import LumenError
-from lumen.inmet.schema import ARCHIVE_LABELS, ARCHIVE_META_PREFIXES, STATION_CODE, fold
+from lumen.inmet.guarded_open import ArchiveError, Limits, file_opener, zip_opener
+from lumen.inmet.schema import ARCHIVE_LABELS, ARCHIVE_META_PREFIXES, fold
+from lumen.vocabulary import STATION_CODE
 
+log = logging.getLogger("lumen.ingest")
 META_LINES = 8
 CHUNK_BYTES = 256 << 10  # psycopg queues up to 1,024 writes: this bounds the queue at ~256 MiB
 FILE_NAME = re.compile(
@@ -47,8 +51,8 @@ _ROW_START = {era: re.compile(rb"^" + fmt) for era, fmt in _ROW_FORMATS.items()}
 _ROWS = {era: re.compile(rb"(?:" + fmt + rb"[^\n]*\n)*") for era, fmt in _ROW_FORMATS.items()}
 
 
-class ArchiveError(LumenError):
-    """An archive or CSV that is not what INMET publishes; the message names the file and line."""
+class NotAStationFile(ArchiveError):
+    """A CSV that does not start like an INMET station file at all (an API export, a spreadsheet)."""
 
 
 @dataclass(frozen=True)
@@ -85,12 +89,16 @@ class Header:
     encoding: str  # "utf-8" or "latin-1"
 
 
-def list_files(path: Path, stations: Iterable[str] = (), ufs: Iterable[str] = ()) -> Iterator[ArchiveFile]:
+def list_files(path: Path, stations: Iterable[str] = (), ufs: Iterable[str] = (), limits: Limits | None = None,
+               skipped: list[str] | None = None) -> Iterator[ArchiveFile]:  # fmt: skip
     """Station CSVs in a ZIP, a folder or a single file, optionally only some stations or states.
 
     Filters match the file name (`INMET_S_PR_A807_…`, which INMET's archives always follow),
-    so nothing outside the selection is decompressed; a CSV named otherwise is kept.
-    """
+    so nothing outside the selection is decompressed; a CSV named otherwise is kept (its header
+    decides). In a folder only regular files are read: a FIFO or a folder named `….CSV` is
+    skipped, and said in `skipped` and a warning. A member too large, or inflating more than
+    INMET's files do, is refused when it is opened, naming it (the others still load)."""
+    limits = limits or Limits()
     wanted_codes = {s.strip().upper() for s in stations if s.strip()}
     wanted_ufs = {u.strip().upper() for u in ufs if u.strip()}
 
@@ -102,13 +110,25 @@ def list_files(path: Path, stations: Iterable[str] = (), ufs: Iterable[str] = ()
             return False
         return not (wanted_ufs and match.group("uf").upper() not in wanted_ufs)
 
+    def skip(why: str) -> None:
+        log.warning("%s", why)
+        if skipped is not None:
+            skipped.append(why)
+
     if not path.exists():
         raise ArchiveError(f"{path}: no such file or folder")
     if path.is_dir():
         for csv in sorted(p for p in path.rglob("*") if p.suffix.lower() == ".csv"):
-            if keep(csv.name):
-                yield ArchiveFile(csv.name, str(csv), lambda csv=csv: csv.open("rb"))
+            if not keep(csv.name):
+                continue
+            mode = csv.lstat().st_mode if not csv.is_symlink() else csv.stat().st_mode
+            if not stat.S_ISREG(mode):
+                skip(f"{csv}: skipped, not a regular file (a folder, a FIFO or a device)")
+                continue
+            yield ArchiveFile(csv.name, str(csv), file_opener(csv, limits))
         return
+    if not stat.S_ISREG(path.stat().st_mode):
+        raise ArchiveError(f"{path}: not a regular file (a FIFO or a device): give a ZIP, a folder or a CSV")
     if path.suffix.lower() == ".zip" or zipfile.is_zipfile(path):
         try:
             archive = zipfile.ZipFile(path)
@@ -119,29 +139,30 @@ def list_files(path: Path, stations: Iterable[str] = (), ufs: Iterable[str] = ()
         for info in members:
             name = info.filename.rsplit("/", 1)[-1]
             if keep(name):
-                yield ArchiveFile(name, f"{path.name}!{info.filename}", _zip_opener(path, info.filename))
+                yield ArchiveFile(name, f"{path.name}!{info.filename}", zip_opener(path, info, limits))
         return
     if keep(path.name):
-        yield ArchiveFile(path.name, str(path), lambda: path.open("rb"))
-
-
-def _zip_opener(path: Path, member: str) -> Callable[[], BinaryIO]:
-    def open_member() -> BinaryIO:
-        try:
-            archive = zipfile.ZipFile(path)
-            return archive.open(member)  # type: ignore[return-value]
-        except (zipfile.BadZipFile, OSError, KeyError) as exc:
-            raise ArchiveError(f"{path}!{member}: cannot read it from the ZIP ({exc})") from None
-
-    return open_member
+        yield ArchiveFile(path.name, str(path), file_opener(path, limits))
 
 
 def read_header(stream: BinaryIO, origin: str) -> Header:
     """Consume and check the 8 metadata lines and the column header line."""
+    first = stream.peek(4)[:4] if hasattr(stream, "peek") else b""
+    if first[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in first:
+        raise ArchiveError(
+            f"{origin}: the file is UTF-16 (or another two-byte encoding); INMET's files are latin-1 or UTF-8: "
+            "save it again as UTF-8 (or download it again) and load it"
+        )
     raw_lines = [stream.readline(MAX_LINE_BYTES + 1) for _ in range(META_LINES + 1)]
     for lineno, line in enumerate(raw_lines, start=1):
         if len(line) > MAX_LINE_BYTES:
             raise ArchiveError(f"{origin}: line {lineno} is longer than {MAX_LINE_BYTES:,} bytes: not an INMET CSV")
+    first_label = fold(raw_lines[0].decode("latin-1").partition(";")[0])
+    if not first_label.startswith("REGI"):
+        raise NotAStationFile(
+            f"{origin}: not an INMET station file (its first line is "
+            f"{raw_lines[0].decode('latin-1').strip()[:60]!r}, not `REGIAO:;…`)"
+        )
     if not raw_lines[-1]:
         raise ArchiveError(f"{origin}: too short for an INMET station CSV (fewer than {META_LINES + 1} lines)")
     try:
@@ -267,10 +288,20 @@ def _check_last_line(line: bytes, header: Header, lineno: int, origin: str) -> N
         )
 
 
+_ERA_SHAPES = {"dash": "YYYY-MM-DD;HH:MM (≤2018)", "slash": "YYYY/MM/DD;HHMM UTC (2019 on)"}
+
+
 def _raise_bad_line(chunk: bytes, era: str | None, first: int, origin: str) -> None:
     for offset, line in enumerate(chunk.split(b"\n")):
         if era is None or not _ROW_START[era].match(line):
             shown = line.decode("latin-1")[:70]
+            other = next((e for e, start in _ROW_START.items() if e != era and start.match(line)), None)
+            if era is not None and other is not None:
+                raise ArchiveError(
+                    f"{origin}: line {first + offset + 1}: the date and hour are written {_ERA_SHAPES[other]}, "
+                    f"the rows before it {_ERA_SHAPES[era]}: a file mixing two formats (re-saved by hand?); "
+                    f"found {shown!r}"
+                )
             if bad := _ANY_HOUR.match(line):
                 hour = (bad.group(1) or bad.group(2)).decode()
                 raise ArchiveError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import requests
@@ -18,6 +19,20 @@ ATTEMPTS = 4  # tries per download (each resumes the last), 1 s, 2 s, 4 s apart
 
 class DownloadError(LumenError):
     """The archive could not be fetched (the partial file is kept for the next try)."""
+
+
+FIRST_YEAR = 2000  # INMET's automatic stations, and so its yearly archives, begin in 2000
+
+
+def check_year(year: int, today: date | None = None) -> int:
+    """A year INMET's archive can hold (2000 … this year), or DownloadError before any request."""
+    today = today or datetime.now(UTC).date()
+    if not FIRST_YEAR <= year <= today.year:
+        raise DownloadError(
+            f"{year}: INMET's yearly archives cover {FIRST_YEAR} … {today.year} (the automatic stations began in "
+            f"{FIRST_YEAR}); give a year in that range, or a ZIP, folder or CSV path"
+        )
+    return year
 
 
 def archive_url(base_url: str, year: int) -> str:

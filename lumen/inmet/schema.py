@@ -92,42 +92,16 @@ ARCHIVE_META_PREFIXES = (
     ("ALTITUDE", "altitude"),
     ("DATADEFUNDA", "founded"),
 )
-STATION_CODE = re.compile(r"^[A-Z][0-9]{3}$")
-
-
-UF_CODE = re.compile(r"^[A-Z]{2}$")
-
-
-def split_codes(value: str | None) -> list[str]:
-    """`"a807, A652,"` → `["A807", "A652"]` (station codes or states, comma-separated)."""
-    return [c.strip().upper() for c in (value or "").split(",") if c.strip()]
-
-
-def station_codes(value: str | None) -> list[str]:
-    """`split_codes` of INMET station codes (a letter and three digits); anything else is refused."""
-    return _checked(split_codes(value), STATION_CODE, "an INMET station code (a letter and three digits, e.g. A807)")
-
-
-def state_codes(value: str | None) -> list[str]:
-    """`split_codes` of states (two letters: PR, RJ …); anything else is refused."""
-    return _checked(split_codes(value), UF_CODE, "a state (two letters, e.g. PR)")
-
-
-def _checked(codes: list[str], pattern: re.Pattern[str], what: str) -> list[str]:
-    from lumen.errors import LumenError
-
-    if bad := [c for c in codes if not pattern.match(c)]:
-        raise LumenError(f"{bad[0][:40]!r} is not {what}")
-    return codes
-
-
 # ------------------------------------------------------------- missing values ----
 # The one definition of "missing" in INMET's text, used by Python (`is_missing`) and by the SQL
 # the clean step builds (`missing_sql`): null, an empty field, and -9999 as the ≤2018 archive
 # and some re-saved files write it (`-9999`, `-9999,0`, `-9999.0`), spaces around any of them.
 MISSING_TEXTS: tuple[str, ...] = ("", "-9999", "-9999,0", "-9999.0", "-9999,00", "-9999.00")
-# a number as INMET writes it: decimal comma or point, no leading zero needed (`,6`, `-,6`)
-NUMBER = r"^\s*[-+]?([0-9]+([.,][0-9]*)?|[.,][0-9]+)\s*$"
+# a number as INMET writes it: decimal comma or point, no leading zero needed (`,6`, `-,6`). At most
+# 9 digits on either side: INMET's values have ≤ 4 before and ≤ 8 after the point (coordinates), so
+# anything longer is not a measurement, and a 400-digit text would overflow the cast to double
+# precision and stop the whole window instead of being quarantined as "value is a number".
+NUMBER = r"^\s*[-+]?([0-9]{1,9}([.,][0-9]{0,9})?|[.,][0-9]{1,9})\s*$"
 
 
 def is_missing(value: str | None) -> bool:

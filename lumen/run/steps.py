@@ -21,11 +21,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from lumen import vocabulary
 from lumen.config import Settings, get_settings
 from lumen.db import connect
-from lumen.errors import LumenError
-from lumen.inmet.schema import state_codes, station_codes
+from lumen.errors import DATABASE_DOWN, LumenError, database_down
 from lumen.run.lock import acquire_lock, beat_lock, release_lock
+from lumen.vocabulary import state_codes, station_codes
 from lumen.window import parse_instant
 
 
@@ -91,6 +92,16 @@ def check_params(step: Step, raw: dict[str, str]) -> dict[str, object]:
     return typed
 
 
+def run_folder(root: Path, run_id: str) -> Path:
+    """`runs/<UTC date>/<run id>/`, made; refused unless it resolves inside runs/ (a run id is never a path)."""
+    runs = (root / "runs").resolve()
+    folder = (runs / datetime.now(UTC).strftime("%Y-%m-%d") / vocabulary.run_id(run_id)).resolve()
+    if not folder.is_relative_to(runs):
+        raise StepError(f"run id {run_id!r} would write outside {runs}: refused")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def git_commit(root: Path) -> str | None:
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5)
@@ -134,10 +145,9 @@ def run_step(
         raise StepError(f"no step {name!r}; steps are {', '.join(STEPS)}")
     step = STEPS[name]
     params = check_params(step, raw_params)
-    run_id = run_id or new_run_id()
+    run_id = vocabulary.run_id(run_id) if run_id is not None else new_run_id()
     root = settings.root
-    out_dir = root / "runs" / datetime.now(UTC).strftime("%Y-%m-%d") / run_id
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = run_folder(root, run_id)
     notebook = out_dir / step.notebook
     result_path = out_dir / f"{step.number:02d}_{step.name}.result.json"
     with connect("pipeline", settings, autocommit=True) as conn:
@@ -156,6 +166,8 @@ def run_step(
             )  # fmt: skip
         except PapermillExecutionError as exc:
             message = str(exc.evalue).strip() or exc.ename
+            if exc.ename in ("OperationalError", "InterfaceError") or database_down(Exception(message)):
+                message = f"the database connection failed ({message.splitlines()[0][:200]}): {DATABASE_DOWN}"
             _finish(conn, row_id, "failed", {}, f"{exc.ename}: {message}")
             release_lock(conn, run_id)
             raise StepError(f"step {name} failed: {message}\n(executed notebook: {notebook})") from None
@@ -174,7 +186,15 @@ def run_step(
 
 def _finish(conn, row_id: int, status: str, result: dict, error: str | None) -> None:
     conn.execute(
-        "UPDATE ops.step_runs SET status = %s, rows_in = %s, rows_out = %s, finished_at = now(), error = %s "
-        "WHERE id = %s",
-        (status, result.get("rows_in"), result.get("rows_out"), error, row_id),
+        "UPDATE ops.step_runs SET status = %s, rows_in = %s, rows_out = %s, finished_at = now(), error = %s, "
+        "warning = %s, result = %s WHERE id = %s",
+        (
+            status,
+            result.get("rows_in"),
+            result.get("rows_out"),
+            error,
+            result.get("warning") or None,
+            json.dumps(result, default=str) if result else None,
+            row_id,
+        ),
     )

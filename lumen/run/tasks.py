@@ -9,7 +9,9 @@ ops.step_runs. Heavy imports (Great Expectations) happen only in the step that n
 from __future__ import annotations
 
 import json
+import sys
 import time
+import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,7 +20,7 @@ from tqdm import tqdm
 from lumen.config import Settings, get_settings
 from lumen.db import connect
 from lumen.errors import LumenError
-from lumen.inmet.schema import state_codes, station_codes
+from lumen.vocabulary import state_codes, station_codes
 from lumen.window import parse_instant, parse_window
 
 
@@ -37,15 +39,21 @@ def ingest(run_id: str, source: str, start: str = "", end: str = "", stations: s
 
         path = Path(archive)
         if not path.exists() and archive.isdigit() and len(archive) == 4:  # a year: INMET's yearly ZIP
-            from lumen.inmet.download import fetch_year
+            from lumen.inmet.download import check_year, fetch_year
 
-            path = fetch_year(settings.inmet_archive_url, int(archive), settings.root / "data" / "cache",
+            path = fetch_year(settings.inmet_archive_url, check_year(int(archive)), settings.root / "data" / "cache",
                               progress=progress)  # fmt: skip
-        files = list(reader.list_files(path, codes, state_codes(uf)))
+        limits = reader.Limits(int(settings.archive_max_member_mb * (1 << 20)), settings.archive_max_ratio)
+        skipped: list[str] = []
+        files = list(reader.list_files(path, codes, state_codes(uf), limits, skipped))
         if not files:
             raise loader.IngestError(f"no station CSV in {path} matches the stations or states asked for")
-        with connect("pipeline", settings) as conn, tqdm(total=len(files), unit="file", disable=not progress) as bar:
+        bar_off = not (progress and sys.stderr.isatty())  # a bar only where someone watches
+        with connect("pipeline", settings) as conn, tqdm(total=len(files), unit="file", disable=bar_off) as bar:
             stats = loader.load_archive(conn, files, run_id, progress=lambda *_: bar.update(1))
+        stats += [loader.LoadStats("?", why, skipped=why) for why in skipped]
+        if path.is_file() and not zipfile.is_zipfile(path):  # one CSV asked for by name: not skipped, refused
+            stats = [loader.LoadStats(s.station_code, s.origin, refused=s.skipped) if s.skipped else s for s in stats]
     elif source == "api":
         from lumen.inmet.api import client_from_settings
 
@@ -62,6 +70,8 @@ def ingest(run_id: str, source: str, start: str = "", end: str = "", stations: s
     else:
         raise ValueError(f"source must be 'archive' or 'api', not {source!r}")
     total = loader.total(stats)
+    refused = loader.refusals(stats)
+    notes = [*total.warnings, *(s.skipped for s in stats if s.skipped)]
     return {
         "rows_in": total.rows,
         "rows_out": total.new + total.changed,
@@ -71,7 +81,8 @@ def ingest(run_id: str, source: str, start: str = "", end: str = "", stations: s
             for code, st in sorted(loader.per_station(stats).items())
         ],  # fmt: skip
         "summary": loader.summary_line(stats),
-        "warning": "; ".join(total.warnings),
+        "refused": refused,  # files of which nothing was loaded, each with why (the others were)
+        "warning": "; ".join([*(f"refused {r}" for r in refused), *notes]),
         "seconds": round(time.monotonic() - t0, 2),
     }
 
@@ -91,7 +102,8 @@ def clean(run_id: str, start: str, end: str, stations: str = "") -> dict:
         "rows_out": result.new + result.changed + result.unchanged,
         "quarantined": result.bad_rows,
         "summary": result.line(),
-        "warning": result.summary() if result.quarantined else "",
+        "warning": result.warning(),
+        "held": result.held,
         "seconds": round(time.monotonic() - t0, 2),
     }
 

@@ -70,3 +70,27 @@ def test_report_shows_forecasts_against_observations_and_skill(env, no_model):
     text = re.sub(r"<[^>]+>", " ", re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", page, flags=re.S))
     assert re.search(r"by\s+lumen-next-hour-temperature\s+v1,", text), "the model that made them is named"
     assert "mae_persistence_c" in text and "coverage_10_90_pct" in text  # the skill table
+
+
+HOSTILE = "<script>document.title='XSS'</script><img src=x onerror=alert(1)>[x](javascript:alert(1)) $\\frac$"
+
+
+def test_a_hostile_station_name_is_shown_never_run(env, no_model, tmp_path):
+    """A name from a file's ESTACAO: line (or the API's DC_NOME) is text in every HTML the report writes (#26)."""
+    from tests.crafted import station_csv
+
+    home = Path(env["LUMEN_HOME"])
+    station_csv(tmp_path / "files", "A990", name=HOSTILE, file_name="INMET_S_PR_A990_X_01-01-2024_A_31-12-2024.CSV")
+    assert lumen(env, "ingest", "archive", str(tmp_path / "files")).returncode == 0
+    assert lumen(env, "clean", "--start", "2024-01-01", "--end", "2024-01-03").returncode == 0
+    assert lumen(env, "dbt", "build").returncode == 0
+    out = lumen(env, "report", "--start", "2024-01-01", "--end", "2024-01-03")
+    assert out.returncode == 0, out.stderr[-2000:]
+    html = Path(out.stdout.strip().splitlines()[-1])
+    assert html == home / "reports" / "weather_report_2024-01-01_2024-01-03.html"  # the name it always had
+    source = html.read_text(encoding="utf-8")
+    assert "<script>document.title" not in source and "<img src=x" not in source
+    page = browser.dom(html.as_uri(), wait_ms=2000)
+    assert "<title>XSS</title>" not in page and 'src="x"' not in page and 'href="javascript:' not in page
+    text = re.sub(r"<[^>]+>", " ", re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", page, flags=re.S))
+    assert "document.title='XSS'" in text.replace("&#x27;", "'").replace("&#39;", "'")  # shown as text

@@ -92,6 +92,23 @@ def test_a_webhook_that_fails_twice_then_succeeds_gets_exactly_one_message(alert
     assert "T0K3N" not in json.dumps(outbox(settings)) + json.dumps(first) + json.dumps(second)
 
 
+def test_a_station_name_cannot_ping_a_channel_or_hide_a_link(alerting):
+    """The name comes from a file's ESTACAO line: in Slack's mrkdwn `<!channel>` notifies everyone and
+    `<url|text>` is a link, so the webhook text escapes &, < and > (#26)."""
+    with connect("pipeline", alerting) as conn:
+        conn.execute("UPDATE processed_data.stations SET name = %s WHERE station_code = 'A901'",
+                     ("<!channel> <https://evil.example|clique> & <script>",))  # fmt: skip
+        conn.commit()
+    with FakeServer() as hook:
+        hook.routes[HOOK] = sequence(OK)
+        settings = alerting.model_copy(update={"alert_webhook_url": SecretStr(hook.url + HOOK)})
+        gusts(settings, 12.4, 3.0)
+        run(settings)
+        (body,) = posts(hook)
+    assert "&lt;!channel&gt; &lt;https://evil.example|clique&gt; &amp; &lt;script&gt;" in body["text"]
+    assert "<" not in body["text"] and ">" not in body["text"]
+
+
 def test_escalation_sends_one_more_message_and_reruns_send_nothing_twice(alerting):
     with FakeServer() as hook:
         hook.routes[HOOK] = sequence(OK)

@@ -1,5 +1,5 @@
 """The alert rules on INMET's real Curitiba files (A807 2018, 2019, 2024): the episodes per rule
-and year (the README's table), and every one of them checked against the raw text as received —
+and year (docs/alerts.md's table), and every one of them checked against the raw text as received —
 an independent reading of INMET's values, not the processed columns the SQL read."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 RULES = {r.id: r for r in rules.load(ROOT / "alerts" / "rules.yml")}
 HOURLY = {"heavy_rain_hour": "chuva", "wind_gust": "ven_raj", "low_humidity": "umd_min", "frost_risk": "tem_min"}
 ZONE = ZoneInfo("America/Sao_Paulo")  # Curitiba's zone (from its coordinates)
-# (rule, local year of the start) → episodes; yellow / orange / red in the README
+# (rule, local year of the start) → episodes; yellow / orange / red in docs/alerts.md
 EXPECTED = {
     ("frost_risk", 2024): 6,
     ("heat_wave", 2018): 4, ("heat_wave", 2019): 4, ("heat_wave", 2024): 4,

@@ -217,3 +217,25 @@ def test_v015_adds_the_heat_wave_normals_to_an_existing_monthly_summary(publishe
         fresh = conn.execute(query).fetchall()
     assert upgraded == fresh and all((r[2] is None) == (r[3] == 0) for r in fresh)
     assert sum(r[3] for r in fresh) >= 4 * 9  # every full day of the 10 (the first and last are partial)
+
+
+def test_completeness_counts_the_hours_a_daylight_saving_day_really_has(migrated_db, tmp_path):
+    """São Paulo's zone: 2018-02-17 had 25 local hours (DST ended), 2018-11-04 had 23 (DST began). A
+    complete day is 100 %, not 104.2 or 95.8 (#26 defect 13)."""
+    from datetime import date
+
+    with connect("pipeline", migrated_db) as conn:
+        for start in (date(2018, 2, 15), date(2018, 11, 2)):
+            sample = generate(tmp_path / str(start), start, 4, ["Z807"])
+            ingest.load_archive(conn, list_files(sample.archive_zip), f"load-{start}")
+        transform.clean(conn, datetime(2018, 1, 1, tzinfo=UTC), datetime(2019, 1, 1, tzinfo=UTC), "run-1",
+                        on_invalid="quarantine")  # fmt: skip
+        conn.commit()
+    analytics.build(migrated_db, datetime(2018, 1, 1, tzinfo=UTC), datetime(2019, 1, 1, tzinfo=UTC))
+    with connect("reader", migrated_db) as conn:
+        rows = {day: (n, pct) for day, n, pct in conn.execute(
+            "SELECT local_date::text, hours_with_data, completeness_pct::float8 FROM analytics.daily_station_summary "
+            "WHERE station_code = 'Z807' AND local_date IN ('2018-02-16', '2018-02-17', '2018-11-03', '2018-11-04')"
+        )}  # fmt: skip
+    assert rows == {"2018-02-16": (24, 100.0), "2018-02-17": (25, 100.0), "2018-11-03": (24, 100.0),
+                    "2018-11-04": (23, 100.0)}  # fmt: skip

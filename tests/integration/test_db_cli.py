@@ -5,6 +5,8 @@ import time
 import psycopg
 import pytest
 
+from lumen.db import connect
+from lumen.errors import DatabaseError
 from tests.conftest import TEST_PASSWORDS, lumen_cli
 
 pytestmark = pytest.mark.slow
@@ -105,3 +107,31 @@ def test_migrate_waits_for_a_server_then_says_what_it_waited_for(fresh_db, tmp_p
     url = fresh_db.database_url.get_secret_value()
     done = lumen_cli("db", "migrate", "--wait", "30", env={"LUMEN_DATABASE_URL": url, **TEST_PASSWORDS})
     assert done.returncode == 0 and "applied now" in done.stdout, done.stderr
+
+
+def test_a_wrong_env_password_never_changes_the_role_and_rotation_is_explicit(migrated_db):
+    """`lumen db up`/`migrate` with a wrong LUMEN_PIPELINE_PASSWORD once ALTERed the role to it, and every
+    command failed once the right .env was back (#26 defect 11). Roles are the cluster's: restored after."""
+    url = migrated_db.database_url.get_secret_value()
+    right = dict(TEST_PASSWORDS)
+    wrong = {**TEST_PASSWORDS, "LUMEN_PIPELINE_PASSWORD": "wrong-Pass-7q"}
+    refused = lumen_cli("db", "migrate", env={"LUMEN_DATABASE_URL": url, **wrong})
+    assert refused.returncode == 1 and len(refused.stderr.strip().splitlines()) == 1
+    assert "LUMEN_PIPELINE_PASSWORD in .env does not match the role's password" in refused.stderr
+    assert "lumen db rotate-passwords" in refused.stderr and "wrong-Pass-7q" not in refused.stderr
+    connect("pipeline", migrated_db).close()  # the role kept its password: the right .env still works
+    try:
+        rotated = lumen_cli("db", "rotate-passwords", env={"LUMEN_DATABASE_URL": url, **wrong})
+        assert rotated.returncode == 0, rotated.stderr
+        assert "lumen_pipeline's password set from .env at " in rotated.stdout and "lumen_reader" not in rotated.stdout
+        with connect("admin", migrated_db) as conn:
+            assert conn.execute("SELECT parameters FROM ops.step_runs WHERE step = 'rotate-passwords'").fetchone() == (
+                {"roles": ["lumen_pipeline"]},
+            )
+        with pytest.raises(DatabaseError, match="password authentication failed"):
+            connect("pipeline", migrated_db).close()  # the old password no longer works: the rotation was real
+    finally:
+        back = lumen_cli("db", "rotate-passwords", env={"LUMEN_DATABASE_URL": url, **right})
+        assert back.returncode == 0 and "lumen_pipeline's password set" in back.stdout
+    again = lumen_cli("db", "rotate-passwords", env={"LUMEN_DATABASE_URL": url, **right})
+    assert "every role's password already matches .env" in again.stdout

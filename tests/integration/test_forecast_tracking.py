@@ -149,3 +149,35 @@ def test_the_mlflow_server_keeps_its_database_password_out_of_argv_and_its_log(m
     with connect("admin", mlflow_server) as conn:  # MLflow's own database, beside the projects', owned by its role
         owner = conn.execute("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'mlflow'").fetchone()
     assert owner == ("lumen_mlflow",)
+
+
+def test_a_killed_trainings_run_is_marked_failed_by_the_next(sample_db, tmp_path):
+    """kill -9 cannot end an MLflow run: it stayed RUNNING forever (#26 defect 12). The next training ends it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    holder = tmp_path / "run_id"
+    script = (
+        "import mlflow, sys, time\n"
+        "from lumen.forecast import tracking\n"
+        f"mlflow.set_tracking_uri({sample_db.mlflow_uri!r}); mlflow.set_experiment({sample_db.forecast_model!r})\n"
+        "run = mlflow.start_run(tags=tracking.owner_tags())\n"
+        f"open({str(holder)!r}, 'w').write(run.info.run_id)\n"
+        "time.sleep(600)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script])
+    deadline = time.monotonic() + 60
+    while not holder.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    os.kill(proc.pid, signal.SIGKILL)  # mid-run, as a killed `lumen forecast train`
+    proc.wait()
+    killed = holder.read_text()
+    c = MlflowClient(sample_db.mlflow_uri, sample_db.mlflow_uri)
+    assert c.get_run(killed).info.status == "RUNNING"
+    done = train(sample_db, START, END, test_from=TEST_FROM)
+    assert done.abandoned == [killed]
+    assert c.get_run(killed).info.status == "FAILED" and c.get_run(done.run_id).info.status == "FINISHED"
+    assert train(sample_db, START, END, test_from=TEST_FROM).abandoned == []  # nothing left to end

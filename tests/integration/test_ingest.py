@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -150,8 +151,8 @@ def test_bad_files_leave_earlier_data_untouched(migrated_db, tmp_path):
     for name, (text, message) in cases.items():
         path = tmp_path / f"INMET_S_PR_Z807_CURITIBA_01-11-2024_A_02-11-2024.{name}.CSV"
         path.write_bytes(text.encode("latin-1"))
-        with pytest.raises(ingest.IngestError, match=message):
-            load(migrated_db, path)
+        (stats,) = load(migrated_db, path)
+        assert re.search(message, stats.refused) and stats.refused.startswith(str(path)), stats
     unreadable = tmp_path / "2024.zip"
     unreadable.write_bytes(b"PK\x03\x04garbage")
     with pytest.raises(ArchiveError, match="not a readable ZIP"):
@@ -160,7 +161,7 @@ def test_bad_files_leave_earlier_data_untouched(migrated_db, tmp_path):
         assert conn.execute(CHECKSUM).fetchone() == before
 
 
-def test_a_bad_file_stops_the_load_even_with_the_next_files_read_ahead(migrated_db, tmp_path):
+def test_a_bad_file_is_refused_alone_and_the_files_after_it_load(migrated_db, tmp_path):
     sample = generate(tmp_path / "g", days=2, stations=["Z001", "Z621", "Z652", "Z807"])
     folder = tmp_path / "csv"
     folder.mkdir()
@@ -172,11 +173,12 @@ def test_a_bad_file_stops_the_load_even_with_the_next_files_read_ahead(migrated_
     lines = files[1].read_bytes().split(b"\n")
     lines[20] = b"2024/11/01;09h00;0;913"
     files[1].write_bytes(b"\n".join(lines))
-    with pytest.raises(ArchiveError, match=r"Z621.*line 21: not an hourly row"):
-        load(migrated_db, folder)
+    stats = load(migrated_db, folder)
+    assert [s.station_code for s in stats if s.refused] == ["Z621"]
+    assert re.search(r"Z621.*line 21: not an hourly row", ingest.refusals(stats)[0])
     with connect("admin", migrated_db) as conn:
-        loaded = conn.execute("SELECT DISTINCT station_code FROM raw_data.inmet_observations").fetchall()
-    assert loaded == [("Z001",)]  # the files after the bad one were read ahead, never loaded
+        loaded = conn.execute("SELECT DISTINCT station_code FROM raw_data.inmet_observations ORDER BY 1").fetchall()
+    assert loaded == [("Z001",), ("Z652",), ("Z807",)]  # one file's fault is that file's (#26)
 
 
 def test_dupes_in_a_new_station_period_are_refused_too(migrated_db, tmp_path):
@@ -185,8 +187,8 @@ def test_dupes_in_a_new_station_period_are_refused_too(migrated_db, tmp_path):
     lines = text.splitlines()
     path = tmp_path / "INMET_CO_DF_Z001_BRASILIA_01-11-2024_A_02-11-2024.CSV"
     path.write_bytes("\n".join([*lines, lines[-1]]).encode("latin-1"))
-    with pytest.raises(ingest.IngestError, match=r"Z001 2024-11-02 23:00 UTC \(2×\)"):
-        load(migrated_db, path)
+    (stats,) = load(migrated_db, path)
+    assert re.search(r"Z001 2024-11-02 23:00 UTC \(2×\)", stats.refused)
     with connect("admin", migrated_db) as conn:
         assert conn.execute("SELECT count(*) FROM raw_data.inmet_observations").fetchone() == (0,)
         assert conn.execute("SELECT count(*) FROM raw_data.inmet_stations").fetchone() == (0,)

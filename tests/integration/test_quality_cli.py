@@ -102,5 +102,6 @@ def test_a_database_session_ended_mid_command_is_one_line(migrated_db, tmp_path)
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("lumen: error: the database connection failed (")
     assert lines[0].endswith(
-        "is PostgreSQL running? `lumen db up` starts the embedded one; --debug shows the traceback"
+        "is PostgreSQL running? `lumen db up` starts the embedded one (`lumen db status` says where it is), "
+        "then run the command again; --debug shows the traceback"
     )

@@ -6,7 +6,6 @@ import pytest
 
 from lumen import ingest, quality, transform
 from lumen.db import connect
-from lumen.errors import LumenError
 from lumen.inmet.archive import list_files
 from lumen.sample import generate
 from tests.conftest import samples_dir
@@ -113,6 +112,9 @@ CASES = [
     ("rad_glo", "5000", "radiation 0..4900 kJ/m²", "global_radiation_kj_m2"),
     ("rad_glo", "-25", "radiation 0..4900 kJ/m²", "global_radiation_kj_m2"),
     ("tem_ins", "abc", quality.NOT_A_NUMBER, "air_temp_c"),
+    # a 400-digit number overflowed the cast to double precision and failed the whole window (#26)
+    ("pre_ins", "9" * 400, quality.NOT_A_NUMBER, "pressure_hpa"),
+    ("pre_ins", "1" * 12 + ",5", quality.NOT_A_NUMBER, "pressure_hpa"),
 ]
 
 
@@ -253,13 +255,23 @@ def test_every_spelling_of_missing_is_missing_in_sql_too(sample_db, text):
         assert conn.execute("SELECT count(*) FROM processed_data.quarantine").fetchone() == (0,)
 
 
-def test_a_station_without_a_zone_is_refused_by_name(sample_db):
+def test_a_station_without_a_zone_is_held_by_name_and_the_others_go_on(sample_db):
     with connect("admin", sample_db) as conn:
         conn.execute("UPDATE raw_data.inmet_stations SET latitude = NULL, longitude = NULL, uf = NULL "
                      "WHERE station_code = 'Z652'")  # fmt: skip
+        conn.execute(
+            "INSERT INTO raw_data.inmet_observations (source, station_code, observed_at, load_id, dt_medicao, hr_medicao, tem_ins) "
+            "SELECT 'api', 'Z999', observed_at, load_id, dt_medicao, hr_medicao, tem_ins FROM raw_data.inmet_observations "
+            "WHERE station_code = 'Z807' AND observed_at < '2024-11-01 03:00+00'"
+        )  # rows, no record at all
         conn.commit()
-    with pytest.raises(LumenError, match=r"no time zone for station\(s\) Z652: no station record with coordinates"):
-        clean(sample_db, T0, utc(2024, 11, 3))
+    result = clean(sample_db, T0, utc(2024, 11, 3))
+    assert result.held == ["Z652", "Z999"]
+    assert "station Z999: record empty — needs a station record" in result.warning()
+    assert "held back (station record unusable): Z652, Z999" in result.line()
+    with connect("admin", sample_db) as conn:
+        done = dict(conn.execute("SELECT station_code, count(*) FROM processed_data.observations GROUP BY 1"))
+    assert set(done) == {"Z807", "Z621", "Z001"}
 
 
 def test_a_large_clean_refreshes_the_planners_statistics(migrated_db, tmp_path, monkeypatch):

@@ -8,7 +8,9 @@
 SELECT o.station_code,
        o.local_date,
        count(*)                                                   AS hours_with_data,
-       round(100.0 * count(*) / 24, 1)                            AS completeness_pct,
+       -- against the hours that local day really has in the station's zone: 23 or 25 on a
+       -- daylight-saving change (where and when Brazil kept it), 24 otherwise
+       round(100.0 * count(*) / {{ local_day_hours('o.local_date', 'min(s.time_zone)') }}, 1) AS completeness_pct,
        min(o.air_temp_min_c)                                      AS air_temp_min_c,
        max(o.air_temp_max_c)                                      AS air_temp_max_c,
        round(avg(o.air_temp_c)::numeric, 2)::float8               AS air_temp_mean_c,
@@ -17,6 +19,7 @@ SELECT o.station_code,
        max(o.wind_gust_ms)                                        AS wind_gust_max_ms,
        round((sum(o.global_radiation_kj_m2) / 1000)::numeric, 3)::float8 AS global_radiation_mj_m2
 FROM {{ ref('stg_observations') }} o
+JOIN {{ ref('stg_stations') }} s USING (station_code)
 {%- if is_incremental() %}
 WHERE {{ window_rows(w, 'o') }}
 {%- endif %}

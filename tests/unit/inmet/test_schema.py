@@ -34,7 +34,7 @@ def test_whole_hours_only(text, hour):
 
 def test_only_inmet_codes_pass():
     from lumen.errors import LumenError
-    from lumen.inmet.schema import state_codes, station_codes
+    from lumen.vocabulary import state_codes, station_codes
 
     assert station_codes(" a807, B008 ,") == ["A807", "B008"] and state_codes("pr,RJ") == ["PR", "RJ"]
     for bad in ("A807'; drop table raw_data.loads; --", "A8071", "807", "A807,../x"):

@@ -75,7 +75,7 @@ clean: ## stop whatever runs, then remove project-local state: .lumen/ runs/ rep
 	@modes="$$($(STACK) clean)"; \
 	$(MAKE) --no-print-directory down; \
 	case " $$modes " in *" docker "*) $(COMPOSE) down -v;; esac; \
-	rm -rf .lumen runs reports data/sample expectations/uncommitted
+	rm -rf .lumen runs reports data/sample expectations/uncommitted mage_project/.ssh_tunnel
 
 # ------------------------------------------------------------- the jobs -----
 SAMPLE_START := 2024-11-01
@@ -118,11 +118,12 @@ test-docker: setup ## the compose stack on a Docker engine with local stand-in i
 	@scripts/docker_standins.sh >/dev/null
 	@$(BIN)/pytest -m docker tests/docker
 
-lint: setup ## ruff
+lint: setup ## ruff and mypy
 	$(BIN)/ruff check lumen tests benchmarks scripts
 	$(BIN)/ruff format --check lumen tests benchmarks scripts
+	$(BIN)/mypy lumen
 
-lab: setup ## JupyterLab on the lumen env, rooted at notebooks/, on 127.0.0.1:8888 (token in .env)
+lab: setup ## JupyterLab on the lumen env, rooted at notebooks/, on 127.0.0.1:LUMEN_LAB_PORT (8888; token in .env)
 	@if [ "$$($(STACK) lab)" = docker ]; then $(COMPOSE) up -d jupyterlab; \
 	else $(LUMEN) db up >/dev/null && $(LUMEN) lab start; fi
 

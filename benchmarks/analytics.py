@@ -10,7 +10,7 @@ from psycopg import sql
 from pydantic import SecretStr
 
 from lumen.db import engine as dbc
-from lumen.db.migrate import migrate
+from lumen.run.database import migrate
 
 
 def measure_analytics(settings, url: str, bench_db: str) -> dict:

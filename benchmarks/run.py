@@ -42,7 +42,7 @@ from benchmarks.sampling import run_sampled  # noqa: E402
 from lumen.config import get_settings  # noqa: E402
 from lumen.db import engine as dbc  # noqa: E402
 from lumen.db import server  # noqa: E402
-from lumen.db.migrate import migrate  # noqa: E402
+from lumen.run.database import migrate  # noqa: E402
 from lumen.sample import scale_files  # noqa: E402
 
 LUMEN = str(Path(sys.executable).parent / "lumen")

@@ -23,7 +23,7 @@ from pathlib import Path
 import psycopg
 
 from lumen.config import Settings, get_settings
-from lumen.db.engine import role_conn
+from lumen.db.engine import one, role_conn
 from lumen.errors import LumenError
 
 PACKAGE_DBT_DIR = Path(__file__).resolve().parent.parent / "dbt"
@@ -151,7 +151,7 @@ def _last_error(output: str) -> str:
 
 def pending_rebuild(conn: psycopg.Connection) -> datetime | None:
     """When a rebuild from all of history was last asked for (a station's zone changed), if one waits."""
-    return conn.execute("SELECT max(requested_at) FROM ops.analytics_rebuild").fetchone()[0]
+    return one(conn.execute("SELECT max(requested_at) FROM ops.analytics_rebuild"))[0]
 
 
 def missing_models(conn: psycopg.Connection, settings: Settings | None = None) -> list[str]:
@@ -187,7 +187,7 @@ def ensure_built(settings: Settings | None = None) -> DbtResult | None:
 
     settings = settings or get_settings()
     with connect("pipeline", settings) as conn:
-        if conn.execute("SELECT to_regclass('ops.analytics_rebuild')").fetchone()[0] is None:
+        if one(conn.execute("SELECT to_regclass('ops.analytics_rebuild')"))[0] is None:
             return None  # a schema from before V013: analytics were not dbt's yet
         missing, asked = missing_models(conn, settings), pending_rebuild(conn)
     return publish(settings, asked=asked) if missing or asked else None

@@ -63,7 +63,7 @@ def fill(conn: psycopg.Connection, table: str, select: str, params: dict, codes:
                                                    {**params, "stations": group}) as out:  # fmt: skip
                     for block in _rows(out, stop):
                         _put(blocks, block, stop)
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+        except BaseException as exc:
             failures.append(exc)
             stop.set()
         finally:

@@ -98,6 +98,7 @@ def station_hours(st: Station, start: date, days: int) -> list[dict[str, float |
         dew = min(temp - depression, MAX_DEW_POINT)
         rh = 100.0 if dew >= temp else _magnus_rh(temp, dew)
         pressure = pressure0 + 1.2 * math.sin(4 * math.pi * (local_h - 10) / 24) + rng.gauss(0, 0.2)
+        rad: float | None
         if 6 <= local_h <= 18:
             rad = max(0.0, 3300 * math.sin(math.pi * (local_h - 6) / 12.5) * (0.35 if raining else 1.0)
                       * rng.uniform(0.75, 1.0))  # fmt: skip
@@ -204,8 +205,9 @@ def api_records(st: Station, rows: list[dict]) -> list[dict]:
     out = []
     for row in rows:
         t = row["observed_at"]
-        rec = {"DC_NOME": st.name, "CD_ESTACAO": st.code, "UF": st.uf, "VL_LATITUDE": f"{st.lat:.8f}",
-               "VL_LONGITUDE": f"{st.lon:.8f}", "DT_MEDICAO": f"{t:%Y-%m-%d}", "HR_MEDICAO": f"{t:%H%M}"}  # fmt: skip
+        rec: dict[str, str | None] = {"DC_NOME": st.name, "CD_ESTACAO": st.code, "UF": st.uf,
+                                      "VL_LATITUDE": f"{st.lat:.8f}", "VL_LONGITUDE": f"{st.lon:.8f}",
+                                      "DT_MEDICAO": f"{t:%Y-%m-%d}", "HR_MEDICAO": f"{t:%H%M}"}  # fmt: skip
         rec.update({k: _api_value(k, row[k]) for k in keys})
         out.append(rec)
     return out

@@ -49,7 +49,7 @@ class Issue:
     action: str  # HELD or NOT_USED
 
     def shown(self) -> str:
-        return "empty" if not (self.value or "").strip() else repr(self.value[:40])
+        return "empty" if not (self.value or "").strip() else repr((self.value or "")[:40])
 
     def text(self, code: str) -> str:
         """`station A991: coordinates '0;0' — needs inside Brazil (…); not used`, for people."""

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import psycopg
 
 from lumen import station_checks
+from lumen.db import one
 from lumen.inmet.schema import number_sql
 
 ZONES = "lumen_station_zones"
@@ -117,7 +118,7 @@ def _records(conn: psycopg.Connection) -> list[station_checks.StationRecord]:
 def record_issues(conn: psycopg.Connection, judged: list[station_checks.Judged], run_id: str) -> list[str]:
     """Open issues upserted, those the judged stations no longer have resolved; returns the stations
     released (an issue of theirs resolved now). A schema from before V017 (an upgrade test's) has no table."""
-    if conn.execute("SELECT to_regclass('processed_data.station_issues')").fetchone()[0] is None:
+    if one(conn.execute("SELECT to_regclass('processed_data.station_issues')"))[0] is None:
         return []
     found = [(j.code, i) for j in judged for i in j.issues]
     with conn.cursor() as cur:
@@ -144,7 +145,8 @@ def clean_stations(conn: psycopg.Connection, run_id: str) -> StationsResult:
             zone = j.zone
             copy.write_row((j.code, j.uf, j.latitude, j.longitude, j.altitude, zone.name if zone else None,
                             zone.source if zone else None, j.held))  # fmt: skip
-    before = dict(conn.execute("SELECT station_code, time_zone FROM processed_data.stations").fetchall())
+    zones = conn.execute("SELECT station_code, time_zone FROM processed_data.stations").fetchall()
+    before: dict[str, str | None] = dict(zones)
     result = StationsResult(changed=conn.execute(_STATIONS_SQL, {"run_id": run_id}).rowcount)
     result.released = record_issues(conn, judged, run_id)
     result.issues = {j.code: list(j.issues) for j in judged if j.issues}
@@ -163,7 +165,7 @@ def clean_stations(conn: psycopg.Connection, run_id: str) -> StationsResult:
 
 def open_issues(conn: psycopg.Connection) -> dict[str, list[tuple[str, str | None, str]]]:
     """Station → its open record issues (field, value, action), for `lumen status`."""
-    if conn.execute("SELECT to_regclass('processed_data.station_issues')").fetchone()[0] is None:
+    if one(conn.execute("SELECT to_regclass('processed_data.station_issues')"))[0] is None:
         return {}
     out: dict[str, list[tuple[str, str | None, str]]] = {}
     for code, field_, value, action in conn.execute(

@@ -24,6 +24,7 @@ from datetime import datetime
 import psycopg
 
 from lumen import batch_parts, quality, station_checks
+from lumen.db import one
 from lumen.errors import LumenError
 from lumen.inmet.schema import missing_sql, number_sql
 from lumen.stations import LOCAL_DATE, LOCAL_HOUR, StationsResult, clean_stations, record_issues
@@ -231,26 +232,28 @@ def clean(
     with conn.transaction():  # committed first: the station groups' own connections read the zones
         judged = clean_stations(conn, run_id)
     with conn.transaction():
-        result.raw_rows, no_zone = conn.execute(
-            "SELECT count(*), array_agg(DISTINCT r.station_code) FILTER (WHERE s.time_zone IS NULL) "
-            "FROM raw_data.inmet_observations r LEFT JOIN processed_data.stations s USING (station_code) "
-            "WHERE r.observed_at >= %(start)s AND r.observed_at < %(end)s"
-            + (" AND r.station_code = ANY(%(stations)s)" if stations else ""),
-            params,
-        ).fetchone()
+        result.raw_rows, no_zone = one(
+            conn.execute(
+                "SELECT count(*), array_agg(DISTINCT r.station_code) FILTER (WHERE s.time_zone IS NULL) "
+                "FROM raw_data.inmet_observations r LEFT JOIN processed_data.stations s USING (station_code) "
+                "WHERE r.observed_at >= %(start)s AND r.observed_at < %(end)s"
+                + (" AND r.station_code = ANY(%(stations)s)" if stations else ""),
+                params,
+            )
+        )
         params["held"] = _hold(conn, judged, no_zone or [], params, result)
         if side_by_side and batch_parts.worthwhile(result.raw_rows):
             conn.execute(_batch_sql(True, no_data=True), {**params, "stations": []})
             batch_parts.fill(conn, BATCH, _select_sql(True), params, _window_stations(conn, params))
         else:
             conn.execute(_batch_sql(bool(stations)), params)
-        result.checked, result.bad_rows = conn.execute(
-            f"SELECT count(*), count(*) FILTER (WHERE bad) FROM {BATCH}"
-        ).fetchone()
+        result.checked, result.bad_rows = one(
+            conn.execute(f"SELECT count(*), count(*) FILTER (WHERE bad) FROM {BATCH}")
+        )
         if result.bad_rows:  # expanded only when there is something to expand
             conn.execute(_violations_sql(), params)
             conn.execute(_QUARANTINE, params)
-        if conn.execute(_OPEN_IN_WINDOW, params).fetchone()[0]:  # the batch is read again only then
+        if one(conn.execute(_OPEN_IN_WINDOW, params))[0]:  # the batch is read again only then
             result.resolved = conn.execute(_resolve_sql(bool(result.bad_rows)), params).rowcount
         result.quarantined = dict(
             conn.execute(
@@ -323,5 +326,5 @@ def _publish_valid(conn: psycopg.Connection, params: dict, result: CleanResult) 
         f"DELETE FROM processed_data.observations o USING {BATCH} b "
         "WHERE b.bad AND (o.station_code, o.observed_at) = (b.station_code, b.observed_at)"
     )
-    result.new, result.changed = conn.execute(_upsert_sql(), params).fetchone()
+    result.new, result.changed = one(conn.execute(_upsert_sql(), params))
     result.unchanged = result.checked - result.bad_rows - result.new - result.changed

@@ -27,12 +27,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 from lumen import quality
 from lumen.config import Settings, get_settings
-from lumen.db import connect
+from lumen.db import connect, one
 from lumen.db.engine import role_conn
 from lumen.errors import LumenError
 from lumen.vocabulary import ALTITUDE_RANGE, LATITUDE_RANGE, LONGITUDE_RANGE, UFS
@@ -192,7 +192,7 @@ def setup(settings: Settings | None = None, window: Span | None = None):
             ),
         )
         docs = gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")
-        result_format = "BOOLEAN_ONLY" if name in VERDICT_ONLY else "SUMMARY"
+        result_format: Literal["BOOLEAN_ONLY", "SUMMARY"] = "BOOLEAN_ONLY" if name in VERDICT_ONLY else "SUMMARY"
         _get_or_add(
             lambda: ctx.checkpoints.get(name),
             lambda: ctx.checkpoints.add(
@@ -270,11 +270,13 @@ def batch_reads(batches: list[Batch], holds_outside: Callable[[Span], bool]) -> 
 def _holds_outside(settings: Settings) -> Callable[[Span], bool]:
     def ask(span: Span) -> bool:
         with connect("reader", settings) as conn:
-            return conn.execute(
-                "SELECT EXISTS (SELECT 1 FROM processed_data.observations WHERE observed_at < %(lo)s)"
-                " OR EXISTS (SELECT 1 FROM processed_data.observations WHERE observed_at >= %(hi)s)",
-                {"lo": span[0], "hi": span[1]},
-            ).fetchone()[0]
+            return one(
+                conn.execute(
+                    "SELECT EXISTS (SELECT 1 FROM processed_data.observations WHERE observed_at < %(lo)s)"
+                    " OR EXISTS (SELECT 1 FROM processed_data.observations WHERE observed_at >= %(hi)s)",
+                    {"lo": span[0], "hi": span[1]},
+                )
+            )[0]
 
     return ask
 

@@ -8,6 +8,8 @@ Column names and units of the data live in `lumen/inmet/schema.py` (INMET's fiel
 from __future__ import annotations
 
 import re
+import secrets
+from datetime import UTC, datetime
 
 from lumen.errors import LumenError
 
@@ -66,3 +68,9 @@ def run_id(value: str) -> str:
             "letter or digit, without '..'"
         )
     return value
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """`20240101T0300Z-1a2b3c`: sortable, unique, and a valid run id."""
+    now = now or datetime.now(UTC)
+    return f"{now:%Y%m%dT%H%MZ}-{secrets.token_hex(3)}"

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-MAPPING = re.compile(r'"127\.0\.0\.1:(?:\$\{(\w+)\}|(\d+)):\d+"')
+MAPPING = re.compile(r'"127\.0\.0\.1:(?:\$\{(\w+)(?::-(\d+))?\}|(\d+)):\d+"')  # ${VAR}, ${VAR:-6789} or 6789
 ASSIGNMENT = re.compile(r"^\s*([A-Z][A-Z0-9_]*)=(.*)$")
 
 
@@ -27,9 +27,12 @@ def env_values(path: Path) -> dict[str, str]:
 
 def published(compose: str, env: dict[str, str]) -> list[tuple[int, str | None]]:
     """(host port, the .env variable that sets it or None) for every loopback mapping."""
-    return [
-        (int(env[var]) if var else int(port), var) for var, port in MAPPING.findall(compose) if not var or env.get(var)
-    ]
+    found = []
+    for var, default, port in MAPPING.findall(compose):
+        value = env.get(var) or default if var else port
+        if value:
+            found.append((int(value), var or None))
+    return found
 
 
 def taken(port: int) -> bool:

@@ -112,7 +112,7 @@ def fresh_db(pg_admin_url: str) -> Iterator[Settings]:
 @pytest.fixture(scope="session")
 def migrated_template(pg_admin_url: str) -> Iterator[str]:
     """One database migrated (and its dbt analytics built) per session; migrated_db copies it."""
-    from lumen.db.migrate import migrate
+    from lumen.run.database import migrate
 
     with empty_database(pg_admin_url) as settings:
         migrate(settings)
@@ -123,7 +123,7 @@ def migrated_template(pg_admin_url: str) -> Iterator[str]:
 def migrated_db(pg_admin_url: str, migrated_template: str) -> Iterator[Settings]:
     """A fresh migrated database: a copy of the session's template, then `migrate` as on any database
     (it applies nothing and restores what a copy loses: database-level privileges)."""
-    from lumen.db.migrate import migrate
+    from lumen.run.database import migrate
 
     with empty_database(pg_admin_url, template=migrated_template) as settings:
         migrate(settings)

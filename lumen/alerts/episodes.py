@@ -25,6 +25,7 @@ import psycopg
 
 from lumen.alerts import units
 from lumen.alerts.rules import Rule, rank
+from lumen.db import one
 
 FIGURES = ("started_at", "last_exceeded_at", "ended_at", "status", "level", "level_at", "threshold", "peak_value",
            "peak_at")  # fmt: skip
@@ -171,14 +172,16 @@ def region(conn: psycopg.Connection, rule: Rule, lo: datetime | None, hi: dateti
     b = hi + ahead + clear if hi else None
     live = "FROM analytics.alert_events WHERE rule = %s AND status <> 'withdrawn'"
     if a is not None:
-        (first,) = conn.execute(f"SELECT min(started_at) {live} AND started_at < %s AND last_exceeded_at + %s > %s",
-                                (rule.id, a, clear, a)).fetchone()  # fmt: skip
+        (first,) = one(conn.execute(f"SELECT min(started_at) {live} AND started_at < %s AND last_exceeded_at + %s > %s",
+                                (rule.id, a, clear, a)))  # fmt: skip
         a = min(a, first) if first else a
     if b is not None:
-        (last,) = conn.execute(
-            f"SELECT max(last_exceeded_at) + %s {live} AND started_at < %s AND last_exceeded_at + %s > %s",
-            (clear, rule.id, b, clear, b),
-        ).fetchone()
+        (last,) = one(
+            conn.execute(
+                f"SELECT max(last_exceeded_at) + %s {live} AND started_at < %s AND last_exceeded_at + %s > %s",
+                (clear, rule.id, b, clear, b),
+            )
+        )
         b = max(b, last) if last else b
     return units.Region(a, b)
 
@@ -205,7 +208,7 @@ def islands(conn: psycopg.Connection, rules: list[Rule]) -> dict[tuple[str, str]
         SELECT rule, station_code, min(began_at), max(unit_end), (ARRAY['yellow', 'orange', 'red'])[max(top)],
                min(unit_start) FILTER (WHERE rk = top), max(peak), min(unit_start) FILTER (WHERE value = peak)
         FROM t GROUP BY rule, station_code, ep ORDER BY rule, station_code, 3
-        """,  # noqa: S608
+        """,
         ([r.id for r in rules], [r.clear_hours or 6 for r in rules], [r.rising for r in rules]),
     ).fetchall()
     out: dict[tuple[str, str], list[Episode]] = defaultdict(list)
@@ -220,7 +223,7 @@ _COLUMNS = "event_id, rule, station_code, started_at, last_exceeded_at, level, l
 
 def _episode(row: tuple) -> Episode:
     event_id, *rest, notify = row
-    return Episode(*rest, event_id=event_id, notify=notify)
+    return Episode(*rest, event_id=event_id, notify=notify)  # type: ignore[misc]  # the row's middle is positional
 
 
 def _recorded(conn: psycopg.Connection, rules: list[Rule], regions: dict[str, units.Region]
@@ -229,7 +232,7 @@ def _recorded(conn: psycopg.Connection, rules: list[Rule], regions: dict[str, un
     for r in rules:
         a, b = regions[r.id].bounds()
         rows = conn.execute(
-            f"SELECT {_COLUMNS} FROM analytics.alert_events WHERE rule = %s AND status <> 'withdrawn' "  # noqa: S608
+            f"SELECT {_COLUMNS} FROM analytics.alert_events WHERE rule = %s AND status <> 'withdrawn' "
             "AND started_at >= %s::timestamptz AND started_at < %s::timestamptz ORDER BY station_code, started_at",
             (r.id, a, b),
         ).fetchall()
@@ -239,7 +242,7 @@ def _recorded(conn: psycopg.Connection, rules: list[Rule], regions: dict[str, un
 
 
 def _open(conn: psycopg.Connection, rules: list[Rule]) -> list[Episode]:
-    rows = conn.execute(f"SELECT {_COLUMNS} FROM analytics.alert_events WHERE status = 'open' AND rule = ANY(%s)",  # noqa: S608
+    rows = conn.execute(f"SELECT {_COLUMNS} FROM analytics.alert_events WHERE status = 'open' AND rule = ANY(%s)",
                         ([r.id for r in rules],)).fetchall()  # fmt: skip
     return [_episode(row) for row in rows]
 

@@ -24,7 +24,7 @@ from lumen.alerts import AlertError, channels, messages
 from lumen.alerts.episodes import Change
 from lumen.alerts.rules import Rule, rank
 from lumen.config import Settings
-from lumen.db import connect
+from lumen.db import connect, one
 
 MAX_BACKOFF = timedelta(hours=6)
 
@@ -61,7 +61,7 @@ def load_subscriptions(path: Path, rules: list[Rule]) -> list[Subscription]:
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = list(err["loc"])
-        who = f"subscription #{loc[1] + 1}: " if len(loc) > 1 and loc[0] == "subscriptions" else ""
+        who = f"subscription #{int(loc[1]) + 1}: " if len(loc) > 1 and loc[0] == "subscriptions" else ""
         raise AlertError(f"{path.name}: {who}{'.'.join(str(p) for p in loc[2:]) or 'file'}: {err['msg']}") from None
     names = [s.name for s in found]
     if len(set(names)) != len(names):
@@ -149,8 +149,8 @@ def deliver(settings: Settings, now: datetime) -> DeliveryReport:
             conn.commit()
             for delivery_id in due:
                 _one(conn, delivery_id, settings, now, broken, mailer, session, report)
-            report.pending = conn.execute(
-                "SELECT count(*) FROM ops.alert_deliveries WHERE status = 'pending'").fetchone()[0]  # fmt: skip
+            report.pending = one(conn.execute(
+                "SELECT count(*) FROM ops.alert_deliveries WHERE status = 'pending'"))[0]  # fmt: skip
     finally:
         mailer.close()
         session.close()

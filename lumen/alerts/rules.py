@@ -16,7 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from lumen.alerts import AlertError
 from lumen.transform import COLUMNS
 
-LEVELS = ("yellow", "orange", "red")
+Level = Literal["yellow", "orange", "red"]
+LEVELS: tuple[Level, ...] = ("yellow", "orange", "red")
 LEVEL_PT = {"yellow": "amarelo", "orange": "laranja", "red": "vermelho"}
 OPS = {"at_least": ">=", "above": ">", "at_most": "<=", "below": "<"}
 SIGNS = {"at_least": "≥", "above": ">", "at_most": "≤", "below": "<"}
@@ -72,7 +73,7 @@ class Rule(BaseModel):
     kind: Literal["hour", "local_day", "consecutive_days", "forecast"]
     quantity: str
     unit: str
-    levels: dict[Literal["yellow", "orange", "red"], Threshold]
+    levels: dict[Level, Threshold]
     source: str = Field(min_length=3)
     clear_hours: int | None = Field(None, ge=1, le=24 * 14)
     aggregate: Literal["sum"] | None = None

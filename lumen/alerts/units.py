@@ -81,7 +81,7 @@ def _hours(conn: psycopg.Connection, rules: list[Rule], regions: dict[str, Regio
         CROSS JOIN LATERAL (VALUES {", ".join(values)}) u(rule, value, level, a, b)
         WHERE o.observed_at >= %s::timestamptz AND o.observed_at < %s::timestamptz AND ({any_level})
           AND u.level IS NOT NULL AND o.observed_at >= u.a AND o.observed_at < u.b
-        """,  # noqa: S608 (columns and thresholds come from the checked rules file)
+        """,
         [*params, lo or "-infinity", hi or "infinity"],
     )
 
@@ -103,7 +103,7 @@ def _local_days(conn: psycopg.Connection, rule: Rule, region: Region) -> None:
               GROUP BY o.station_code, o.local_date) d
         JOIN processed_data.stations s USING (station_code)
         WHERE {rule.any_level_sql("d.value")} AND {start} >= %s::timestamptz AND {start} < %s::timestamptz
-        """,  # noqa: S608
+        """,
         [rule.id, a, b, a, b],
     )
 
@@ -147,7 +147,7 @@ def _consecutive_days(conn: psycopg.Connection, rule: Rule, region: Region) -> N
                {DAY_START.format(d="(n.local_date + 1)")}, n.nth, {rule.level_sql("n.nth")}
         FROM n JOIN processed_data.stations s USING (station_code)
         WHERE {rule.any_level_sql("n.nth")} AND {start} >= %s::timestamptz AND {start} < %s::timestamptz
-        """,  # noqa: S608
+        """,
         [a, b, rule.min_normal_days, rule.anomaly_c, rule.id, a, b],
     )
 
@@ -161,7 +161,7 @@ def _forecast(conn: psycopg.Connection, rule: Rule, region: Region) -> None:
                {rule.level_sql("f.predicted_c")}
         FROM analytics.temperature_forecast f
         WHERE f.target_at >= %s::timestamptz AND f.target_at < %s::timestamptz AND {rule.any_level_sql("f.predicted_c")}
-        """,  # noqa: S608
+        """,
         [rule.id, a, b],
     )
 
@@ -174,7 +174,7 @@ def horizons(conn: psycopg.Connection, stations: list[str], forecast: bool) -> d
     table, col = ("analytics.temperature_forecast", "target_at") if forecast else (
         "processed_data.observations", "observed_at")  # fmt: skip
     rows = conn.execute(
-        f"SELECT s, (SELECT max({col}) FROM {table} WHERE station_code = s) + interval '1 hour' "  # noqa: S608
+        f"SELECT s, (SELECT max({col}) FROM {table} WHERE station_code = s) + interval '1 hour' "
         "FROM unnest(%s::text[]) s",
         (stations,),
     ).fetchall()

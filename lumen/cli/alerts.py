@@ -7,7 +7,7 @@ import json
 import typer
 from rich.table import Table
 
-from lumen.cli.common import console, err_console, new_app
+from lumen.cli.common import console, err_console, given, new_app
 from lumen.config import get_settings
 
 app = new_app("Alerts: INMET warning criteria exceeded in the data (not INMET's official warnings).")
@@ -33,7 +33,8 @@ def list_command(
         if deliveries:
             _deliveries(conn, as_json)
             return
-        where, params = ["(status <> 'withdrawn' OR %s)"], [bool(station or rule)]
+        where: list[str] = ["(status <> 'withdrawn' OR %s)"]
+        params: list[object] = [bool(station or rule)]
         if open_only:
             where.append("status = 'open'")
         if station:
@@ -43,7 +44,7 @@ def list_command(
             where.append("rule = %s")
             params.append(rule)
         rows = conn.execute(
-            f"SELECT {', '.join(EVENT_KEYS)}, (SELECT string_agg(DISTINCT d.status || ':' || d.channel, ' ') "  # noqa: S608
+            f"SELECT {', '.join(EVENT_KEYS)}, (SELECT string_agg(DISTINCT d.status || ':' || d.channel, ' ') "
             "FROM ops.alert_deliveries d WHERE d.event_id = e.event_id) "
             f"FROM analytics.alert_events e WHERE {' AND '.join(where)} ORDER BY started_at DESC, event_id DESC"
             + (f" LIMIT {int(limit)}" if limit > 0 else ""),
@@ -103,14 +104,16 @@ def evaluate_command(
     end: str = typer.Option("", help="Last day (included) or hour (excluded)."),
 ) -> None:
     """Evaluate every rule over a window (e.g. after loading history before alerts existed), then send."""
-    from lumen import ingest
     from lumen.alerts import service
+    from lumen.run.audit import audited
     from lumen.window import parse_window
 
     settings = get_settings()
     lo, hi = parse_window(start, end) if start or end else (None, None)
     checked = service.plan(settings, service.OBSERVED + service.FORECAST)
-    result = service.run(settings, ingest.new_run_id(), lo, hi, checked)
+    with audited("alerts-evaluate", given(start=start, end=end), settings) as scope:  # behind the run lock
+        result = service.run(settings, scope.run_id, lo, hi, checked)
+        scope.result = result
     console.print(result["summary"])
     if result["warning"]:
         err_console.print("warning: " + result["warning"])

@@ -48,3 +48,8 @@ def _unexpected(exc: Exception) -> str:
     if database_down(exc):
         return f"the database connection failed ({first}): {DATABASE_DOWN}"
     return f"{type(exc).__name__}: {first} (unexpected: run again with --debug for the traceback)"
+
+
+def given(**options: object) -> dict[str, object]:
+    """The options a person gave (not left empty): a step's parameters as `lumen step -p` would pass them."""
+    return {k: v for k, v in options.items() if v not in (None, "")}

@@ -112,6 +112,8 @@ def _wait_for_server(settings, timeout_s: float) -> None:
 
 
 def _migrate(settings) -> None:
-    ran = migrations.migrate(settings)
+    from lumen.run.database import migrate
+
+    ran = migrate(settings)
     names = ", ".join(m.path.name for m in ran)
     console.print(f"migrations: {len(ran)} applied now{': ' + names if ran else ' (up to date)'}")

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import typer
 
-from lumen.cli.common import console, err_console, new_app
+from lumen.cli.common import console, err_console, given, new_app
 from lumen.config import get_settings
 
 app = new_app("Next-hour air temperature: train, forecast, evaluate (MLflow tracks and serves the model).")
@@ -24,10 +24,10 @@ def train_command(
     neighbours: str = typer.Option("compare", help="Neighbour-station features: compare (kept if they help), on, off."),
 ) -> None:
     """Train on the window, score against both baselines, log to MLflow; promote if it earns it."""
-    from lumen import ingest
-    from lumen.run import tasks
+    from lumen.run.steps import run_here
 
-    console.print(tasks.train(ingest.new_run_id(), start, end, stations, test_from, neighbours)["summary"])
+    console.print(run_here("train", given(start=start, end=end, stations=stations, test_from=test_from,
+                                          neighbours=neighbours)).summary)  # fmt: skip
 
 
 @app.command("predict")
@@ -38,8 +38,7 @@ def predict_command(
     stations: str = STATIONS,
 ) -> None:
     """Forecast the next hour from the champion into analytics.temperature_forecast."""
-    from lumen import ingest
-    from lumen.run import tasks
+    from lumen.run.steps import run_here
     from lumen.window import parse_instant
 
     if at and (start or end):
@@ -47,10 +46,10 @@ def predict_command(
     if at:
         hour = parse_instant(at)
         start, end = f"{hour:%Y-%m-%dT%H:%M}", f"{hour.replace(minute=0) + timedelta(hours=1):%Y-%m-%dT%H:%M}"
-    result = tasks.forecast(ingest.new_run_id(), start, end, stations)
-    console.print(result["summary"])
-    if result["warning"]:
-        err_console.print("warning: " + result["warning"])
+    result = run_here("forecast", given(start=start, end=end, stations=stations))
+    console.print(result.summary)
+    if result.warning:
+        err_console.print("warning: " + result.warning)
 
 
 @app.command("evaluate")

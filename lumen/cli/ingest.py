@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from lumen import ingest
-from lumen.cli.common import console, new_app
+from lumen.cli.common import console, given, new_app
 from lumen.config import get_settings
 from lumen.db import connect
 from lumen.vocabulary import state_codes, station_codes
@@ -54,8 +54,11 @@ def stations_command(
     console.print(table)
     console.print(f"{len(shown)} station(s)")
     if save:
-        with connect("pipeline", settings) as conn:
-            changed = ingest.load_api_stations(conn, shown, origin, ingest.new_run_id())
+        from lumen.run.audit import audited
+
+        with audited("stations", given(uf=uf, kind=kind), settings) as scope, connect("pipeline", settings) as conn:
+            changed = ingest.load_api_stations(conn, shown, origin, scope.run_id)
+            scope.result = {"rows_out": changed, "summary": f"raw_data.inmet_stations: {changed} new or changed"}
         console.print(f"raw_data.inmet_stations: {changed} new or changed")
 
 
@@ -67,11 +70,10 @@ def ingest_api(
     overlap_hours: int = typer.Option(3, help="Re-read this many hours before each watermark (late data)."),
 ) -> None:
     """Hourly observations from the INMET API (token form when INMET_TOKEN is set); refreshes the station list."""
-    from lumen import ingest
-    from lumen.run import tasks
+    from lumen.run.steps import run_here
 
-    _show(tasks.ingest(ingest.new_run_id(), "api", start=start, end=end, stations=stations,
-                       overlap_hours=overlap_hours))  # fmt: skip
+    _show(run_here("ingest", given(source="api", start=start, end=end, stations=stations,
+                                   overlap_hours=overlap_hours)).figures())  # fmt: skip
 
 
 @app.command("archive")
@@ -81,11 +83,10 @@ def ingest_archive(
     uf: str | None = typer.Option(None, help="Only these states, comma-separated (PR,RJ)."),
 ) -> None:
     """A yearly historical archive (or station CSVs) into raw_data."""
-    from lumen import ingest
-    from lumen.run import tasks
+    from lumen.run.steps import run_here
 
-    _show(tasks.ingest(ingest.new_run_id(), "archive", archive=source, stations=stations or "", uf=uf or "",
-                       progress=True))  # fmt: skip
+    _show(run_here("ingest", given(source="archive", archive=source, stations=stations, uf=uf), progress=True
+                   ).figures())  # fmt: skip
 
 
 def sample_command(

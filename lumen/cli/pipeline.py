@@ -24,6 +24,7 @@ def run_command(
 ) -> None:
     """One `mage run` of a pipeline (exit code is Mage's: 1 when a block failed)."""
     from lumen.run import mage
+    from lumen.run.audit import failed_since, refused_since
     from lumen.window import parse_instant
 
     for value, is_end in ((start, False), (end, True)):
@@ -36,50 +37,23 @@ def run_command(
     began = datetime.now(UTC)
     code = mage.run(pipeline, variables, settings, traceback=debug_enabled())
     if code != 0:
-        raise LumenError(f"pipeline {pipeline} failed (mage run exited {code}): " + _failed_step(settings, began))
-    if refused := _refused(settings, began):
+        raise LumenError(f"pipeline {pipeline} failed (mage run exited {code}): " + failed_since(settings, began))
+    if refused := refused_since(settings, began):
         more = f" (and {len(refused) - 1} more: `lumen status`)" if len(refused) > 1 else ""
         raise LumenError(f"pipeline {pipeline}: done for the rest, but {len(refused)} file(s) were refused: "
                          f"{refused[0]}{more}")  # fmt: skip
     console.print(f"pipeline {pipeline}: done")
 
 
-def _refused(settings, since: datetime) -> list[str]:
-    """The files this run's ingest steps refused (their steps succeeded for everything else)."""
-    from lumen.db import connect
-
-    with connect("pipeline", settings) as conn:
-        rows = conn.execute(
-            "SELECT r FROM ops.step_runs, jsonb_array_elements_text(coalesce(result->'refused', '[]')) r "
-            "WHERE started_at >= %s AND step = 'ingest' ORDER BY id",
-            (since,),
-        ).fetchall()
-    return [r for (r,) in rows]
-
-
-def _failed_step(settings, since: datetime) -> str:
-    """What ops.step_runs says of the step that failed (its own message), not Mage's traceback."""
-    from lumen.db import connect
-
-    with connect("pipeline", settings) as conn:
-        row = conn.execute(
-            "SELECT step, error, notebook_path FROM ops.step_runs WHERE status = 'failed' AND started_at >= %s "
-            "ORDER BY id DESC LIMIT 1",
-            (since,),
-        ).fetchone()
-    if row is None:
-        return "no step failed: a block could not start (run again with --debug for Mage's traceback)"
-    step, error, notebook = row
-    first = (error or "").strip().splitlines()[0] if error else "no message"
-    return f"step {step}: {first} (executed notebook: {notebook})"
-
-
 @app.command("start")
-def start_command(port: int = typer.Option(6789, help="Mage UI port (127.0.0.1).")) -> None:
+def start_command(port: int | None = typer.Option(None, help="Mage UI port (127.0.0.1; default LUMEN_MAGE_PORT).")
+                  ) -> None:  # fmt: skip
     """Start Mage (UI with login, and the scheduler: inmet_hourly every hour, forecast_train daily)."""
     from lumen.run import mage
 
-    pid = mage.start(get_settings(), port)
+    settings = get_settings()
+    port = port or settings.mage_port
+    pid = mage.start(settings, port)
     console.print(f"mage: running (pid {pid}) at http://127.0.0.1:{port}")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from lumen.cli.common import console, err_console
+from lumen.cli.common import console, err_console, given
 from lumen.config import get_settings
 
 START = typer.Option(..., help="First day or hour, UTC: 2024-01-01 or 2024-01-01T03:00.")
@@ -17,21 +17,19 @@ def clean_command(
     stations: str | None = typer.Option(None, help="Only these station codes, comma-separated."),
 ) -> None:
     """raw_data → processed_data for a window: typed, checked; rule breakers go to quarantine."""
-    from lumen import ingest
-    from lumen.run import tasks
+    from lumen.run.steps import run_here
 
-    result = tasks.clean(ingest.new_run_id(), start, end, stations or "")
-    console.print(result["summary"])
-    if result["warning"]:
-        err_console.print("warning: " + result["warning"])
+    result = run_here("clean", given(start=start, end=end, stations=stations))
+    console.print(result.summary)
+    if result.warning:
+        err_console.print("warning: " + result.warning)
 
 
 def validate_command(start: str = START, end: str = END) -> None:
     """Great Expectations over the window's batches (exit 1 with what failed); updates Data Docs."""
-    from lumen import ingest
-    from lumen.run import tasks
+    from lumen.run.steps import run_here
 
-    console.print(tasks.validate(ingest.new_run_id(), start, end)["summary"])
+    console.print(run_here("validate", given(start=start, end=end)).summary)
 
 
 def docs_command() -> None:

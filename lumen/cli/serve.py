@@ -30,20 +30,22 @@ def report_command(
     out: Path | None = typer.Option(None, help="Folder for the HTML (default: reports/)."),
 ) -> None:
     """Run the weather report notebook and write it as HTML without code cells."""
-    from lumen.run import tasks
+    from lumen.run import report
 
-    console.print(str(tasks.render_report(stations, start, end, get_settings(), out)))
+    console.print(str(report.render_report(stations, start, end, get_settings(), out)))
 
 
 lab_app = new_app("JupyterLab on the lumen env (native mode).")
 
 
 @lab_app.command("start")
-def lab_start(port: int = typer.Option(8888, help="Port on 127.0.0.1.")) -> None:
+def lab_start(port: int | None = typer.Option(None, help="Port on 127.0.0.1 (default LUMEN_LAB_PORT).")) -> None:
     """Start JupyterLab in the background, rooted at notebooks/ (token: JUPYTER_TOKEN in .env)."""
     from lumen.run import lab
 
-    pid = lab.start(get_settings(), port)
+    settings = get_settings()
+    port = port or settings.lab_port
+    pid = lab.start(settings, port)
     console.print(
         f"jupyterlab: running (pid {pid}) at http://127.0.0.1:{port}/lab — the token is JUPYTER_TOKEN in .env"
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import typer
@@ -14,7 +13,7 @@ from lumen.errors import LumenError
 
 
 def step_command(
-    name: str = typer.Argument(..., help="ingest, clean, validate or publish."),
+    name: str = typer.Argument(..., help="ingest, clean, validate, publish, train or forecast."),
     param: list[str] = typer.Option([], "--param", "-p", help="A parameter as key=value (repeatable)."),
     run_id: str | None = typer.Option(None, help="The pipeline run this step belongs to (default: a new one)."),
     last: bool = typer.Option(False, "--last", help="This is the run's last step: release the run lock after it."),
@@ -34,8 +33,7 @@ def step_command(
             if not sep or not key.strip():
                 raise StepError(f"--param {item!r}: expected key=value")
             params[key.strip()] = value
-        wait = float(os.environ.get("LUMEN_LOCK_WAIT", "600"))
-        done = run_step(name, params, run_id=run_id, last=last, lock_wait_s=wait)
+        done = run_step(name, params, run_id=run_id, last=last)
     except LumenError as exc:
         write("failed", error=str(exc))
         raise

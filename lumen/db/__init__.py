@@ -1,5 +1,5 @@
 """PostgreSQL: connection settings per role, the embedded server, versioned migrations."""
 
-from lumen.db.engine import ROLES, Conn, connect, redact
+from lumen.db.engine import ROLES, Conn, connect, one, redact
 
-__all__ = ["ROLES", "Conn", "connect", "redact"]
+__all__ = ["ROLES", "Conn", "connect", "one", "redact"]

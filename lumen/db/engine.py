@@ -148,3 +148,13 @@ def engine(
         connect_args={"connect_timeout": settings.connect_timeout_s, "application_name": app, "options": options},
         pool_pre_ping=True,
     )
+
+
+def one(cursor: psycopg.Cursor) -> tuple:
+    """The one row a query always returns (an aggregate, a RETURNING, a singleton table); DatabaseError
+    if it returned none, instead of `None[0]`."""
+    row = cursor.fetchone()
+    if row is None:
+        raise DatabaseError("a query that always returns a row returned none: is the database migrated? "
+                            "`lumen db migrate`")  # fmt: skip
+    return tuple(row)

@@ -9,10 +9,9 @@ through `lumen db migrate` (one home for each SQL object).
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,8 +19,9 @@ import psycopg
 from psycopg import sql
 
 from lumen.config import Settings, get_settings
-from lumen.db import mlflow_db
+from lumen.db import mlflow_db, one
 from lumen.db.engine import ROLES, connect
+from lumen.db.passwords import can_read_authid, scram_matches
 from lumen.errors import DatabaseError
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -55,14 +55,18 @@ def discover(directory: Path = SQL_DIR) -> list[Migration]:
 
 def applied(conn: psycopg.Connection) -> dict[int, str]:
     """version → checksum of what this database has applied."""
-    if conn.execute("SELECT to_regclass('ops.schema_migrations')").fetchone()[0] is None:
+    if one(conn.execute("SELECT to_regclass('ops.schema_migrations')"))[0] is None:
         return {}
     return dict(conn.execute("SELECT version, checksum FROM ops.schema_migrations").fetchall())
 
 
-def migrate(settings: Settings | None = None, directory: Path = SQL_DIR, up_to: int | None = None) -> list[Migration]:
+def migrate(settings: Settings | None = None, directory: Path = SQL_DIR, up_to: int | None = None,
+            upgraded: Callable[[psycopg.Connection], None] | None = None) -> list[Migration]:  # fmt: skip
     """Apply pending migrations (those up to version `up_to` only, when given: a database as an older
-    release left it), then give the roles LOGIN and their .env passwords. Returns what ran."""
+    release left it), then give the roles LOGIN and their .env passwords. Returns what ran.
+
+    `upgraded(conn)` runs, inside the migration lock, when any migration ran: what the schema cannot
+    compute itself (lumen/run/database.py passes the station step). Storage never imports the steps."""
     settings = settings or get_settings()
     migrations = [m for m in discover(directory) if up_to is None or m.version <= up_to]
     ran: list[Migration] = []
@@ -79,7 +83,7 @@ def migrate(settings: Settings | None = None, directory: Path = SQL_DIR, up_to: 
                     continue
                 try:
                     with conn.transaction():
-                        conn.execute(m.path.read_text(encoding="utf-8"))  # type: ignore[arg-type]
+                        conn.execute(m.path.read_text(encoding="utf-8"))
                         conn.execute(
                             "INSERT INTO ops.schema_migrations (version, name, checksum) VALUES (%s, %s, %s)",
                             (m.version, m.name, m.checksum),
@@ -87,32 +91,14 @@ def migrate(settings: Settings | None = None, directory: Path = SQL_DIR, up_to: 
                 except psycopg.Error as exc:
                     raise DatabaseError(f"migration {m.path.name} failed: {str(exc).strip()}") from None
                 ran.append(m)
-            if ran:
-                _derive_station_zones(conn)
+            if ran and upgraded is not None:
+                upgraded(conn)
             _sync_role_logins(conn, settings)
             _sync_database_privileges(conn)
             mlflow_db.ensure(conn, settings)  # MLflow's own (empty) database: its server migrates it
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_KEY,))
-    if up_to is None:  # an older release's schema (up_to) would have had its own dbt project: build none
-        from lumen import analytics  # dbt's models, built as the pipeline role once it can log in
-
-        analytics.ensure_built(settings)
     return ran
-
-
-def _derive_station_zones(conn: psycopg.Connection) -> None:
-    """After an upgrade: each station's time zone (computed in Python, so no SQL file can set it), and
-    the local dates of its rows derived again, by the same function the clean step runs."""
-    has_zones = conn.execute(
-        "SELECT 1 FROM information_schema.columns WHERE table_schema = 'processed_data' "
-        "AND table_name = 'stations' AND column_name = 'time_zone'"
-    ).fetchone()
-    if has_zones:
-        from lumen.stations import clean_stations
-
-        with conn.transaction():
-            clean_stations(conn, "migrate")
 
 
 ENV_NAMES = {"pipeline": "LUMEN_PIPELINE_PASSWORD", "reader": "LUMEN_READER_PASSWORD"}
@@ -126,15 +112,15 @@ def _sync_role_logins(conn: psycopg.Connection, settings: Settings, rotate: bool
     naming the variable, unless `rotate` (`lumen db rotate-passwords`), which sets .env's password
     and returns the roles it changed."""
     changed, mismatched = [], []
-    readable = _can_read_authid(conn)
+    readable = can_read_authid(conn)
     for key, role in ROLES.items():
         secret = {"pipeline": settings.pipeline_password, "reader": settings.reader_password}[key]
         password = secret.get_secret_value() if secret else None
-        can_login, stored = conn.execute(
+        can_login, stored = one(conn.execute(
             "SELECT rolcanlogin, " + ("(SELECT rolpassword FROM pg_authid WHERE rolname = %s)" if readable else "%s")
             + " FROM pg_roles WHERE rolname = %s",
             (role, role),
-        ).fetchone()  # fmt: skip
+        ))  # fmt: skip
         if not readable:
             stored = None
         has_password = stored is not None if readable else can_login
@@ -142,7 +128,7 @@ def _sync_role_logins(conn: psycopg.Connection, settings: Settings, rotate: bool
             if not can_login:
                 conn.execute(sql.SQL("ALTER ROLE {} LOGIN").format(sql.Identifier(role)))
             continue
-        matches = _scram_matches(stored, password) if readable else _logs_in(settings, role, password)
+        matches = scram_matches(stored, password) if readable else _logs_in(settings, role, password)
         if can_login and matches:
             continue
         if can_login and has_password and not rotate:
@@ -164,7 +150,7 @@ def rotate_passwords(settings: Settings | None = None) -> list[str]:
     """Set the roles' passwords to .env's, on purpose (`lumen db rotate-passwords`); returns the roles changed."""
     import json
 
-    from lumen.ingest.batches import new_run_id
+    from lumen.vocabulary import new_run_id
 
     settings = settings or get_settings()
     with connect("admin", settings, autocommit=True) as conn:
@@ -196,31 +182,10 @@ def _sync_database_privileges(conn: psycopg.Connection) -> None:
     """V003's database-level privileges, asserted again on every run: they live in the cluster's
     catalog, not in the database, so a copy (CREATE DATABASE … TEMPLATE) or a restore of a dump
     arrives without them."""
-    if conn.execute("SELECT to_regrole('lumen_pipeline') IS NULL OR to_regrole('lumen_reader') IS NULL").fetchone()[0]:
+    if one(conn.execute("SELECT to_regrole('lumen_pipeline') IS NULL OR to_regrole('lumen_reader') IS NULL"))[0]:
         return
-    db = sql.Identifier(conn.execute("SELECT current_database()").fetchone()[0])
+    db = sql.Identifier(one(conn.execute("SELECT current_database()"))[0])
     for stmt in ("GRANT CONNECT ON DATABASE {} TO lumen_pipeline, lumen_reader",
                  "REVOKE TEMPORARY ON DATABASE {} FROM PUBLIC",
                  "GRANT TEMPORARY ON DATABASE {} TO lumen_pipeline"):  # fmt: skip
         conn.execute(sql.SQL(stmt).format(db))
-
-
-def _can_read_authid(conn: psycopg.Connection) -> bool:
-    return bool(conn.execute("SELECT has_table_privilege('pg_authid', 'SELECT')").fetchone()[0])
-
-
-def _scram_matches(stored: str | None, password: str) -> bool:
-    """Check a password against PostgreSQL's SCRAM-SHA-256 verifier (RFC 5802 / 7677)."""
-    if not stored or not stored.startswith("SCRAM-SHA-256$"):
-        return False
-    try:
-        head, keys = stored[len("SCRAM-SHA-256$") :].split("$")
-        iterations, salt = head.split(":")
-        stored_key, server_key = keys.split(":")
-        salted = hashlib.pbkdf2_hmac("sha256", password.encode(), base64.b64decode(salt), int(iterations))
-        client_key = hmac.new(salted, b"Client Key", "sha256").digest()
-        expected = base64.b64encode(hashlib.sha256(client_key).digest()).decode()
-        expected_server = base64.b64encode(hmac.new(salted, b"Server Key", "sha256").digest()).decode()
-    except ValueError:
-        return False
-    return hmac.compare_digest(expected, stored_key) and hmac.compare_digest(expected_server, server_key)

@@ -14,6 +14,7 @@ from psycopg import sql
 
 from lumen.config import Settings, get_settings
 from lumen.db.engine import Conn, admin_conn
+from lumen.db.passwords import can_read_authid, scram_matches
 from lumen.errors import DatabaseError
 
 ROLE = "lumen_mlflow"
@@ -34,8 +35,6 @@ def backend_store_uri(settings: Settings | None = None) -> str:
 
 def ensure(conn: psycopg.Connection, settings: Settings) -> bool:
     """Create lumen_mlflow (or set its password) and the empty database; False when no password is set."""
-    from lumen.db.migrate import _can_read_authid, _scram_matches
-
     if settings.mlflow_password is None:
         return False
     password = settings.mlflow_password.get_secret_value()
@@ -43,13 +42,13 @@ def ensure(conn: psycopg.Connection, settings: Settings) -> bool:
     try:
         stored = conn.execute(
             "SELECT rolpassword FROM pg_authid WHERE rolname = %s"
-            if _can_read_authid(conn)
+            if can_read_authid(conn)
             else "SELECT NULL FROM pg_roles WHERE rolname = %s",
             (ROLE,),  # fmt: skip
         ).fetchone()
         if stored is None:
             conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(role, sql.Literal(password)))
-        elif not _scram_matches(stored[0], password):
+        elif not scram_matches(stored[0], password):
             conn.execute(sql.SQL("ALTER ROLE {} LOGIN PASSWORD {}").format(role, sql.Literal(password)))
         name = settings.mlflow_database
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:

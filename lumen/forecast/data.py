@@ -40,6 +40,6 @@ def observations(conn: psycopg.Connection, start: datetime, end: datetime, stati
 
 def stations(conn: psycopg.Connection) -> pd.DataFrame:
     cur = conn.execute(f"SELECT station_code, {', '.join(STATION)} FROM processed_data.stations")
-    return pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description]).astype(
+    return pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description or ()]).astype(
         {c: "float64" for c in STATION}
     )

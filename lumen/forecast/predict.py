@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 
 from lumen.config import Settings
-from lumen.db import connect
+from lumen.db import connect, one
 from lumen.forecast import ForecastError, tracking
 from lumen.forecast import features as fx
 from lumen.forecast.model import score
@@ -46,7 +46,7 @@ class PredictResult:
 
 def latest_hour(settings: Settings) -> datetime | None:
     with connect("reader", settings) as conn:
-        return conn.execute("SELECT max(observed_at) FROM processed_data.observations").fetchone()[0]
+        return one(conn.execute("SELECT max(observed_at) FROM processed_data.observations"))[0]
 
 
 def predict(settings: Settings, run_id: str, start: datetime | None = None, end: datetime | None = None,

@@ -13,7 +13,7 @@ import pandas as pd
 from lumen.forecast.model import Model
 
 
-class NextHourModel(mlflow.pyfunc.PythonModel):
+class NextHourModel(mlflow.pyfunc.PythonModel):  # type: ignore[name-defined]  # mlflow ships no stubs
     def __init__(self, model: Model) -> None:
         self.model = model
 

@@ -45,6 +45,7 @@ def client(settings: Settings) -> MlflowClient:
     """An MLflow client on LUMEN_MLFLOW_URI, checked to answer (else ForecastError, one line)."""
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # no bars in step logs
     os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")  # no usage collection from the client either
     uri = settings.mlflow_uri
     if uri.startswith(("http://", "https://")) and not answers(uri):  # before MLflow's own retries (minutes)
         raise ForecastError(f"MLflow does not answer at {shown_uri(uri)}: start it with `lumen mlflow start` "

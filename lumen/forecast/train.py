@@ -126,7 +126,7 @@ def train(settings: Settings, start: datetime, end: datetime, stations: list[str
     if not beats_baselines(metrics):
         promoted, reason = False, "not promoted: it does not beat both baselines"
     elif champion_rmse is not None and metrics["rmse_model"] >= champion_rmse:
-        better = f"champion v{current.version} is as good or better ({champion_rmse:.3f} °C)"
+        better = f"champion v{current.version if current else '?'} is as good or better ({champion_rmse:.3f} °C)"
         promoted, reason = False, f"not promoted: {better}"
     else:
         promoted, reason = True, "promoted to champion" + (f" (was v{current.version})" if current else "")

@@ -16,7 +16,7 @@ from lumen.ingest.api_load import (
     watermarks,
 )
 from lumen.ingest.archive_load import load_archive
-from lumen.ingest.batches import IngestError, LoadStats, new_run_id, per_station, refusals, summary_line, total
+from lumen.ingest.batches import IngestError, LoadStats, per_station, refusals, summary_line, total
 
 __all__ = [
     "IngestError",
@@ -29,7 +29,6 @@ __all__ = [
     "load_api_observations",
     "load_api_stations",
     "load_archive",
-    "new_run_id",
     "per_station",
     "refusals",
     "summary_line",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -12,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 import psycopg
 from psycopg import sql
 
+from lumen.db import one
 from lumen.errors import LumenError
 from lumen.inmet import archive
 from lumen.inmet.schema import MEASUREMENT_COLUMNS
@@ -91,12 +91,6 @@ def summary_line(stats: list[LoadStats]) -> str:
     return line
 
 
-def new_run_id(now: datetime | None = None) -> str:
-    """`20240101T0300Z-1a2b3c`: sortable, unique, and safe in paths."""
-    now = now or datetime.now(UTC)
-    return f"{now:%Y%m%dT%H%MZ}-{secrets.token_hex(3)}"
-
-
 # ------------------------------------------------------------------- loads ----
 def reserve_load_ids(conn: psycopg.Connection, n: int) -> list[int]:
     """Ids for `n` loads, taken before their rows are written (the rows carry them).
@@ -171,11 +165,13 @@ def create_stage(conn: psycopg.Connection) -> None:
 
 def has_rows(conn: psycopg.Connection, source: str, code: str, period: tuple[date, date]) -> bool:
     return bool(
-        conn.execute(
-            f"SELECT EXISTS (SELECT 1 FROM {OBS} WHERE source = %s AND station_code = %s "
-            "AND observed_at >= %s AND observed_at < %s)",
-            [source, code, _utc(period[0]), _utc(period[1]) + timedelta(days=1)],
-        ).fetchone()[0]
+        one(
+            conn.execute(
+                f"SELECT EXISTS (SELECT 1 FROM {OBS} WHERE source = %s AND station_code = %s "
+                "AND observed_at >= %s AND observed_at < %s)",
+                [source, code, _utc(period[0]), _utc(period[1]) + timedelta(days=1)],
+            )
+        )[0]
     )
 
 

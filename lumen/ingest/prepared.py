@@ -76,7 +76,7 @@ def prepare(job: Job) -> Prepared:
                 "has published; refused"
             )
         with job.file.opener() as raw:
-            stream = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
+            stream = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[type-var]
             header = archive.read_header(stream, job.file.origin)
             archive.check_identity(job.file, header)
             prefix = b";".join((b"archive", archive.copy_escape(header.station_code, header.encoding),

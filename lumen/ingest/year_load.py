@@ -20,6 +20,7 @@ from contextlib import ExitStack
 import psycopg
 from psycopg.copy import LibpqWriter
 
+from lumen.db import one
 from lumen.errors import LumenError
 from lumen.ingest.batches import LoadStats, copy_sql, record_loads, upsert_archive_station
 from lumen.ingest.prepared import Job, Prepared, prefetched
@@ -55,9 +56,9 @@ def load_new_year(conn: psycopg.Connection, year: int, jobs: list[Job], run_id: 
     has a partition (why is ""), another load of the year is running, or this path failed (its
     parts are dropped then; why says so, and the caller shows it as a warning)."""
     with conn.transaction():
-        if conn.execute("SELECT to_regclass(%s)", [f"raw_data.inmet_observations_{year}"]).fetchone()[0]:
+        if one(conn.execute("SELECT to_regclass(%s)", [f"raw_data.inmet_observations_{year}"]))[0]:
             return None, ""  # the year has rows: file by file (no connections opened to learn it)
-        if not conn.execute(_LOCK, [year]).fetchone()[0]:
+        if not one(conn.execute(_LOCK, [year]))[0]:
             return None, f"{year}: another load of this year is running, so its files were loaded one by one"
     try:
         bounds, groups = split(jobs)
@@ -97,7 +98,7 @@ def _load_part(conn: psycopg.Connection, year: int, part: int, bounds: list[str]
     hi = bounds[part] if part < len(bounds) else None
     out: list[tuple[Prepared, LoadStats]] = []
     with psycopg.connect(conn.info.dsn, password=conn.info.password) as own, own.transaction():
-        table = own.execute("SELECT raw_data.begin_year_part(%s, %s, %s, %s)", [year, part, lo, hi]).fetchone()[0]
+        table = one(own.execute("SELECT raw_data.begin_year_part(%s, %s, %s, %s)", [year, part, lo, hi]))[0]
         if table is None:
             raise _Stopped(f"{year} got a partition meanwhile (rows loaded by another session)")
         with ExitStack() as segment:  # one COPY for the files that share columns and encoding
@@ -117,6 +118,7 @@ def _load_part(conn: psycopg.Connection, year: int, part: int, bounds: list[str]
                     statement = copy_sql(table, *shape, freeze=True)  # the table is this transaction's own
                     copy = segment.enter_context(cur.copy(statement, writer=LibpqWriter(cur)))
                 stats = LoadStats(header.station_code, prepared.origin, new=prepared.rows)
+                assert copy is not None  # set above for this file's shape
                 for chunk in prepared.chunks:
                     copy.write(chunk)
                 prepared.chunks.clear()  # kept for its header only: memory holds the files read ahead, no more

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NoReturn
 
 from lumen.inmet.guarded_open import ArchiveError, Limits, file_opener, zip_opener
 from lumen.inmet.schema import ARCHIVE_LABELS, ARCHIVE_META_PREFIXES, fold
@@ -154,8 +154,8 @@ def read_header(stream: BinaryIO, origin: str) -> Header:
             "save it again as UTF-8 (or download it again) and load it"
         )
     raw_lines = [stream.readline(MAX_LINE_BYTES + 1) for _ in range(META_LINES + 1)]
-    for lineno, line in enumerate(raw_lines, start=1):
-        if len(line) > MAX_LINE_BYTES:
+    for lineno, raw_line in enumerate(raw_lines, start=1):
+        if len(raw_line) > MAX_LINE_BYTES:
             raise ArchiveError(f"{origin}: line {lineno} is longer than {MAX_LINE_BYTES:,} bytes: not an INMET CSV")
     first_label = fold(raw_lines[0].decode("latin-1").partition(";")[0])
     if not first_label.startswith("REGI"):
@@ -166,10 +166,10 @@ def read_header(stream: BinaryIO, origin: str) -> Header:
     if not raw_lines[-1]:
         raise ArchiveError(f"{origin}: too short for an INMET station CSV (fewer than {META_LINES + 1} lines)")
     try:
-        text = [line.decode("utf-8") for line in raw_lines]
+        text = [raw.decode("utf-8") for raw in raw_lines]
         encoding = "utf-8"
     except UnicodeDecodeError:
-        text = [line.decode("latin-1") for line in raw_lines]
+        text = [raw.decode("latin-1") for raw in raw_lines]
         encoding = "latin-1"
     labels: dict[str, str] = {}
     meta: dict[str, str] = {}
@@ -291,7 +291,7 @@ def _check_last_line(line: bytes, header: Header, lineno: int, origin: str) -> N
 _ERA_SHAPES = {"dash": "YYYY-MM-DD;HH:MM (≤2018)", "slash": "YYYY/MM/DD;HHMM UTC (2019 on)"}
 
 
-def _raise_bad_line(chunk: bytes, era: str | None, first: int, origin: str) -> None:
+def _raise_bad_line(chunk: bytes, era: str | None, first: int, origin: str) -> NoReturn:
     for offset, line in enumerate(chunk.split(b"\n")):
         if era is None or not _ROW_START[era].match(line):
             shown = line.decode("latin-1")[:70]
@@ -329,7 +329,7 @@ def read_records(file: ArchiveFile) -> tuple[Header, list[dict[str, str]]]:
     """Every row of one station CSV as {column: text as received}, through the same transform
     the loader uses (for tests, notebooks and small files; the loader streams instead)."""
     with file.opener() as raw:
-        stream = io.BufferedReader(raw) if not isinstance(raw, io.BufferedReader) else raw  # type: ignore[arg-type]
+        stream = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[type-var]
         header = read_header(stream, file.origin)
         check_identity(file, header)
         names = ["station_code", "observed_at", "dt_medicao", "hr_medicao", *header.columns]

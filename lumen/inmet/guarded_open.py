@@ -10,7 +10,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from lumen.errors import LumenError
 
@@ -44,7 +44,7 @@ class _Capped(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+    def readinto(self, buffer: Any) -> int:
         try:
             data = self._stream.read(min(len(buffer), self._left + 1))
         except (zlib.error, zipfile.BadZipFile, EOFError, OSError) as exc:
@@ -73,7 +73,7 @@ def file_opener(path: Path, limits: Limits) -> Callable[[], BinaryIO]:
                 f"{path}: {size:,} bytes, more than {limits.max_member_bytes >> 20} MiB (a station-year CSV is "
                 "< 1 MiB): not an INMET station file; refused (LUMEN_ARCHIVE_MAX_MEMBER_MB raises the limit)"
             )
-        return io.BufferedReader(_Capped(path.open("rb"), limits.max_member_bytes, str(path)))  # type: ignore[return-value]
+        return io.BufferedReader(_Capped(path.open("rb"), limits.max_member_bytes, str(path)))
 
     return open_file
 
@@ -99,6 +99,6 @@ def zip_opener(path: Path, info: zipfile.ZipInfo, limits: Limits) -> Callable[[]
             member = archive.open(info.filename)
         except (zipfile.BadZipFile, OSError, KeyError, zlib.error) as exc:
             raise ArchiveError(f"{origin}: cannot read it from the ZIP ({exc}): download the archive again") from None
-        return io.BufferedReader(_Capped(member, limits.max_member_bytes, origin))  # type: ignore[arg-type,return-value]
+        return io.BufferedReader(_Capped(member, limits.max_member_bytes, origin))  # type: ignore[arg-type]
 
     return open_member

@@ -28,9 +28,10 @@ def engines(settings: Settings | None = None) -> tuple[sa.Engine, sa.Engine]:
     )
 
 
-def start(settings: Settings | None = None, port: int = 8888) -> int:
-    """JupyterLab on 127.0.0.1, rooted at notebooks/, token from JUPYTER_TOKEN (never disabled)."""
+def start(settings: Settings | None = None, port: int | None = None) -> int:
+    """JupyterLab on 127.0.0.1 (LUMEN_LAB_PORT), rooted at notebooks/, token from JUPYTER_TOKEN (never disabled)."""
     settings = settings or get_settings()
+    port = port or settings.lab_port
     if settings.jupyter_token is None or len(settings.jupyter_token.get_secret_value()) < 16:
         raise LumenError("JUPYTER_TOKEN must be set to at least 16 characters (make setup generates one in .env)")
     token = settings.jupyter_token.get_secret_value()

@@ -4,12 +4,11 @@ ops.run_lock names the run that holds it across its steps (each step is a proces
 own); the step running now also holds a session advisory lock, which dies with its session:
 a step killed with SIGKILL (or a dead connection) frees it at once. Between two steps of a
 run nothing holds the advisory lock: the row's heartbeat, set when a step ends, keeps the
-run's place for LOCK_GAP_S, then the next run may take over.
+run's place for LUMEN_LOCK_GAP_S (Settings.lock_gap_s), then the next run may take over.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from datetime import UTC, datetime
@@ -22,7 +21,6 @@ class LockError(LumenError):
 
 
 LOCK_KEY = 0x4C554D52  # "LUMR"
-LOCK_GAP_S = float(os.environ.get("LUMEN_LOCK_GAP_S", "120"))
 
 
 def lock_holder(conn) -> tuple[str | None, datetime | None, bool]:
@@ -37,8 +35,9 @@ def lock_holder(conn) -> tuple[str | None, datetime | None, bool]:
     return holder, since, running
 
 
-def acquire_lock(conn, run_id: str, wait_s: float) -> None:
-    """Hold the run lock for `run_id` (re-entrant for the same run); wait up to `wait_s` for another run.
+def acquire_lock(conn, run_id: str, wait_s: float, gap_s: float = 120.0) -> None:
+    """Hold the run lock for `run_id` (re-entrant for the same run); wait up to `wait_s` for another run,
+    which keeps its place between two of its steps for `gap_s`.
     `conn` must be autocommit and stay open while the step runs (the advisory lock is its session's)."""
     deadline = time.monotonic() + wait_s
     said = False
@@ -48,7 +47,7 @@ def acquire_lock(conn, run_id: str, wait_s: float) -> None:
                 holder, beat, since = conn.execute(
                     "SELECT run_id, heartbeat_at, acquired_at FROM ops.run_lock WHERE singleton FOR UPDATE"
                 ).fetchone()
-                between_steps = beat is not None and (datetime.now(UTC) - beat).total_seconds() <= LOCK_GAP_S
+                between_steps = beat is not None and (datetime.now(UTC) - beat).total_seconds() <= gap_s
                 # free, ours, its step was killed (running, yet nobody holds the advisory lock), or gone too long
                 if holder in (None, run_id) or _died_mid_step(conn, holder) or not between_steps:
                     conn.execute(
@@ -91,7 +90,7 @@ def _died_mid_step(conn, holder: str) -> bool:
 
 
 def beat_lock(conn, run_id: str) -> None:
-    """A step of `run_id` ended: its run keeps the lock for LOCK_GAP_S, until its next step starts."""
+    """A step of `run_id` ended: its run keeps the lock for LUMEN_LOCK_GAP_S, until its next step starts."""
     conn.execute("UPDATE ops.run_lock SET heartbeat_at = now() WHERE run_id = %s", (run_id,))
 
 

@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from lumen.config import Settings, get_settings
@@ -23,7 +24,7 @@ PIPELINES = {"hourly": "inmet_hourly", "backfill": "inmet_backfill", "forecast_t
 
 
 def mage_bin(settings: Settings) -> str:
-    exe = os.environ.get("LUMEN_MAGE_BIN") or str(settings.root / ".venv-mage" / "bin" / "mage")
+    exe = str(settings.mage_bin or settings.root / ".venv-mage" / "bin" / "mage")
     if not Path(exe).exists() and not shutil.which(exe):
         raise LumenError(f"Mage is not installed at {exe}: run `make setup`")
     return exe
@@ -45,7 +46,7 @@ def mage_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def runtime_vars(variables: dict[str, object]) -> str:
+def runtime_vars(variables: Mapping[str, object]) -> str:
     """JSON for `--runtime-vars`: only text, numbers and lists of text; empty values left out."""
     clean: dict[str, object] = {}
     for key, value in variables.items():
@@ -64,7 +65,7 @@ def runtime_vars(variables: dict[str, object]) -> str:
 _BOX = ("╭", "│", "╰")
 
 
-def run(pipeline: str, variables: dict[str, object], settings: Settings | None = None,
+def run(pipeline: str, variables: Mapping[str, object], settings: Settings | None = None,
         traceback: bool = False) -> int:  # fmt: skip
     """`mage run mage_project <pipeline> --runtime-vars …`, output streamed; returns its exit code."""
     settings = settings or get_settings()
@@ -82,11 +83,11 @@ def run(pipeline: str, variables: dict[str, object], settings: Settings | None =
     return proc.wait()
 
 
-def start(settings: Settings | None = None, port: int = 6789) -> int:
+def start(settings: Settings | None = None, port: int | None = None) -> int:
     """`mage start` (UI and scheduler) in the background; returns the pid."""
     settings = settings or get_settings()
     cmd = [mage_bin(settings), "start", str(settings.root / "mage_project"), "--host", "127.0.0.1",
-           "--port", str(port)]  # fmt: skip
+           "--port", str(port or settings.mage_port)]  # fmt: skip
     return services.start(services.service("mage", settings), cmd, mage_env(settings), settings.root)
 
 

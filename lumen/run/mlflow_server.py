@@ -41,7 +41,8 @@ def start(settings: Settings | None = None, timeout_s: float = 120.0) -> int | N
         raise LumenError("LUMEN_MLFLOW_PASSWORD is not set: run `lumen env` (make setup) to generate it")
     artifacts = settings.lumen_dir / "mlflow" / "artifacts"
     artifacts.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "MLFLOW_BACKEND_STORE_URI": mlflow_db.backend_store_uri(settings), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "MLFLOW_BACKEND_STORE_URI": mlflow_db.backend_store_uri(settings), "PYTHONUNBUFFERED": "1",
+           "MLFLOW_DISABLE_TELEMETRY": "true"}  # fmt: skip  # no usage collection, no banner in the UI (as GX's is off)
     hosts = ",".join(f"{h}:{port}" for h in LOOPBACK)
     cmd = [sys.executable, "-m", "mlflow", "server", "--host", host, "--port", str(port), "--workers", "1",
            "--serve-artifacts", "--artifacts-destination", str(artifacts), "--allowed-hosts", hosts]  # fmt: skip

@@ -1,14 +1,13 @@
-"""What each pipeline step does — the one set of functions the `lumen` command, the step
-notebooks (and so the Mage blocks, which run `lumen step`) all call.
+"""What each pipeline step does: the tasks lumen/run/registry.py declares, which the `lumen` command,
+the step notebooks (and so the Mage blocks, which run `lumen step`) all reach through it.
 
-Each returns a small dict of figures (`rows_in`, `rows_out`, `summary` …) that the
-notebook shows and hands back to the step runner (`record`), which stores them in
-ops.step_runs. Heavy imports (Great Expectations) happen only in the step that needs them.
+Each returns a small dict of figures (`rows_in`, `rows_out`, `summary`, `warning` …) that the registry
+checks as a StepResult and the audit scope stores in ops.step_runs. Heavy imports (Great Expectations)
+happen only in the step that needs them.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 import zipfile
@@ -17,8 +16,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from lumen.config import Settings, get_settings
-from lumen.db import connect
+from lumen.config import get_settings
+from lumen.db import connect, one
 from lumen.errors import LumenError
 from lumen.vocabulary import state_codes, station_codes
 from lumen.window import parse_instant, parse_window
@@ -118,9 +117,12 @@ def validate(run_id: str, start: str, end: str) -> dict:
     if not report.success:
         raise validation.ValidationFailed("\n".join(["expectations failed:", *report.failures]))
     with connect("pipeline") as conn:
-        rows = conn.execute(
-            "SELECT count(*) FROM processed_data.observations WHERE observed_at >= %s AND observed_at < %s", (lo, hi)
-        ).fetchone()[0]
+        rows = one(
+            conn.execute(
+                "SELECT count(*) FROM processed_data.observations WHERE observed_at >= %s AND observed_at < %s",
+                (lo, hi),
+            )
+        )[0]
     return {"rows_in": rows, "rows_out": rows, "expectations": report.evaluated, "summary": report.line(),
             "seconds": round(time.monotonic() - t0, 2)}  # fmt: skip
 
@@ -161,7 +163,7 @@ def train(run_id: str, start: str, end: str, stations: str = "", test_from: str 
     """Train the next-hour model on the window, log it to MLflow, promote it if it earns it.
     `neighbours`: compare (keep the neighbour features only if they help), on or off."""
     from lumen.forecast.train import train as fit_and_log
-    from lumen.run.steps import git_commit
+    from lumen.run.audit import git_commit
 
     settings = get_settings()
     lo, hi = parse_window(start, end)
@@ -198,45 +200,3 @@ def forecast(run_id: str, start: str = "", end: str = "", stations: str = "") ->
             "alerts": {k: v for k, v in alerted.items() if k not in ("summary", "warning")} if alerted else {},
             "summary": result.line() + (f"\n{alerted['summary']}" if alerted else ""),
             "warning": "; ".join(w for w in warnings if w), "seconds": result.seconds}  # fmt: skip
-
-
-def record(result_path: str, result: dict) -> None:
-    """Hand the step's figures back to the runner (`lumen step`)."""
-    if result_path:
-        Path(result_path).write_text(json.dumps(result, default=str))
-
-
-def render_report(stations: str, start: str, end: str, settings: Settings | None = None,
-                  out_dir: Path | None = None) -> Path:  # fmt: skip
-    """Execute the report notebook and write HTML without code cells; returns the HTML path."""
-    import nbformat
-    import papermill
-    from nbconvert import HTMLExporter
-    from papermill.exceptions import PapermillExecutionError
-
-    from lumen.run.steps import kernel_name
-
-    parse_window(start, end)
-    settings = settings or get_settings()
-    root = settings.root
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    executed = root / "runs" / "reports" / f"weather_report_{stamp}.ipynb"
-    executed.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        papermill.execute_notebook(
-            str(root / "notebooks" / "reports" / "weather_report.ipynb"),
-            str(executed),
-            parameters={"stations": stations, "start": start, "end": end},
-            kernel_name=kernel_name(),
-            cwd=str(root),
-            progress_bar=False,
-        )
-    except PapermillExecutionError as exc:
-        raise LumenError(f"the report failed: {exc.evalue} (executed notebook: {executed})") from None
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    html, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
-    out_dir = out_dir or root / "reports"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / f"weather_report_{start}_{end}.html"
-    target.write_text(html, encoding="utf-8")
-    return target

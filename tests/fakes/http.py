@@ -31,10 +31,10 @@ class FakeServer:
             # keep-alive) Nagle + delayed ACK hold each answer ~40 ms, an artefact of the fake
             disable_nagle_algorithm = True
 
-            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            def do_POST(self) -> None:
                 self.do_GET(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
 
-            def do_GET(self, body: bytes = b"") -> None:  # noqa: N802
+            def do_GET(self, body: bytes = b"") -> None:
                 with fake._lock:
                     fake.requests.append({"path": self.path, "headers": dict(self.headers), "method": self.command,
                                           "body": body})  # fmt: skip

@@ -235,13 +235,13 @@ class FakeMetabase:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def do_GET(self):  # noqa: N802
+            def do_GET(self):
                 self._do("GET")
 
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 self._do("POST")
 
-            def do_PUT(self):  # noqa: N802
+            def do_PUT(self):
                 self._do("PUT")
 
             def log_message(self, *args):

@@ -156,7 +156,7 @@ class Inbox:
     def __init__(self) -> None:
         self.mails: list = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server, session, envelope):
         self.mails.append(envelope)
         return "250 OK"
 

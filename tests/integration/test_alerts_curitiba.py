@@ -13,7 +13,7 @@ import pytest
 from lumen import analytics
 from lumen.alerts import episodes, rules
 from lumen.db import connect
-from lumen.db.migrate import migrate
+from lumen.run.database import migrate
 from tests.conftest import ROOT, empty_database, load_curitiba, samples_dir
 
 pytestmark = pytest.mark.slow
@@ -81,7 +81,7 @@ def test_every_hourly_episode_matches_the_raw_text(curitiba, rule):
     r = RULES[rule]
     with connect("pipeline", settings) as conn:
         raw = conn.execute(
-            f"SELECT o.observed_at, o.{HOURLY[rule]} FROM raw_data.inmet_observations o WHERE NOT EXISTS ("  # noqa: S608
+            f"SELECT o.observed_at, o.{HOURLY[rule]} FROM raw_data.inmet_observations o WHERE NOT EXISTS ("
             "SELECT 1 FROM processed_data.quarantine q WHERE q.station_code = o.station_code "
             "AND q.observed_at = o.observed_at AND q.resolved_at IS NULL) ORDER BY 1"
         ).fetchall()

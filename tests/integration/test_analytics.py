@@ -7,8 +7,8 @@ import pytest
 
 from lumen import analytics, ingest, transform
 from lumen.db import connect
-from lumen.db.migrate import migrate
 from lumen.inmet.archive import list_files
+from lumen.run.database import migrate
 from lumen.sample import generate
 from tests.conftest import empty_database
 

@@ -19,6 +19,7 @@ from lumen.db import connect
 from lumen.ingest import year_load
 from lumen.inmet.archive import ArchiveError, list_files
 from lumen.sample import generate
+from lumen.vocabulary import new_run_id
 from tests.conftest import samples_dir
 from tests.fakes.inmet import api_records_from_pandas_csv
 
@@ -30,7 +31,7 @@ FROM raw_data.inmet_observations t
 
 def load(settings, path: Path, **filters) -> list[ingest.LoadStats]:
     with connect("pipeline", settings) as conn:
-        return ingest.load_archive(conn, list_files(path, **filters), ingest.new_run_id())
+        return ingest.load_archive(conn, list_files(path, **filters), new_run_id())
 
 
 def test_real_years_land_byte_for_byte(migrated_db):

@@ -4,8 +4,9 @@ import psycopg
 import pytest
 
 from lumen.db import connect
-from lumen.db.migrate import SQL_DIR, applied, discover, migrate
+from lumen.db.migrate import SQL_DIR, applied, discover
 from lumen.errors import DatabaseError
+from lumen.run.database import migrate
 
 CATALOG = """
 SELECT n.nspname || '.' || c.relname || ':' || c.relkind::text

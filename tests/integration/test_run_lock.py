@@ -70,3 +70,28 @@ def test_a_run_between_steps_keeps_the_lock_and_the_next_run_says_it_waits(migra
     assert unlocked.returncode == 0 and unlocked.stdout.strip() == "run lock: freed (it was held by run-a)"
     assert lumen_cli("step", "clean", "--run-id", "run-b", "--last", *CLEAN, env=env).returncode == 0
     assert "run lock: free" in lumen_cli("status", env=env).stdout
+
+
+def test_a_cli_clean_waits_for_the_run_holding_the_lock_and_is_audited_like_a_step(migrated_db, tmp_path):
+    """#27: `lumen clean` used to write beside a running pipeline, unrecorded. Now it waits for the run in
+    its way, saying whose, then runs and is recorded in ops.step_runs as `lumen step clean` is. The wait
+    comes from .env (LUMEN_LOCK_WAIT), not only from the process environment."""
+    home = project_home(tmp_path)
+    (home / ".env").write_text("LUMEN_LOCK_WAIT=60\nLUMEN_LOCK_GAP_S=120\n")
+    env = {**cli_env(migrated_db), "LUMEN_HOME": str(home), "LUMEN_ENV_FILE": str(home / ".env")}
+    env.pop("LUMEN_LOCK_WAIT", None)
+    assert lumen_cli("step", "clean", "--run-id", "run-a", *CLEAN, env=env).returncode == 0  # run-a keeps it
+    exe = str(Path(sys.executable).parent / "lumen")
+    cli = subprocess.Popen([exe, "clean", "--start", "2024-11-01", "--end", "2024-11-02"], env={**os.environ, **env},
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    assert cli.stderr is not None
+    first = cli.stderr.readline()
+    assert first.startswith("waiting for pipeline run run-a (holding the lock since "), first
+    assert lumen_cli("unlock", env=env).returncode == 0  # run-a ends
+    out, err = cli.communicate(timeout=120)
+    assert cli.returncode == 0, err
+    with connect("admin", migrated_db) as conn:
+        rows = conn.execute("SELECT run_id, step, status, parameters FROM ops.step_runs ORDER BY id").fetchall()
+        assert conn.execute("SELECT run_id FROM ops.run_lock").fetchone() == (None,)  # a direct command lets go
+    assert [r[1:3] for r in rows] == [("clean", "succeeded"), ("clean", "succeeded")]
+    assert rows[1][0] != "run-a" and rows[1][3] == {"start": "2024-11-01", "end": "2024-11-02"}

@@ -123,7 +123,8 @@ def test_docker_compose_config_validates(tmp_path):
     if exe is None:
         pytest.skip("Debian's docker-compose is not installed (.ci/run installs it)")
     env_file = tmp_path / ".env"
-    env_file.write_text("\n".join(f"{k}=x-{k.lower()}" for k in sorted(ENV_EXAMPLE)) + "\nPOSTGRES_PORT=5432\n")
+    ports = {k: "5432" for k in ENV_EXAMPLE if k.endswith("_PORT")}  # published ports must be numbers
+    env_file.write_text("\n".join(f"{k}={ports.get(k, 'x-' + k.lower())}" for k in sorted(ENV_EXAMPLE)) + "\n")
     out = subprocess.run([exe, "--env-file", str(env_file), "-f", str(ROOT / "docker-compose.yml"), "config", "-q"],
                          capture_output=True, text=True, cwd=ROOT, timeout=60)  # fmt: skip
     assert out.returncode == 0, out.stderr

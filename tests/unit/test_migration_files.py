@@ -4,7 +4,8 @@ import hmac
 
 import pytest
 
-from lumen.db.migrate import SQL_DIR, _scram_matches, discover
+from lumen.db.migrate import SQL_DIR, discover
+from lumen.db.passwords import scram_matches
 from lumen.errors import DatabaseError
 
 
@@ -41,7 +42,7 @@ def _verifier(password: str, salt: bytes = b"0123456789abcdef", iterations: int 
 
 def test_scram_verifier():
     v = _verifier("right")
-    assert _scram_matches(v, "right")
-    assert not _scram_matches(v, "wrong")
-    assert not _scram_matches(None, "right")
-    assert not _scram_matches("md5abc", "right")
+    assert scram_matches(v, "right")
+    assert not scram_matches(v, "wrong")
+    assert not scram_matches(None, "right")
+    assert not scram_matches("md5abc", "right")

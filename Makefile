@@ -28,7 +28,9 @@ $(VENV)/.installed: pyproject.toml requirements/lumen.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "setup: installing the lumen env into $(VENV) (first time: ~1 min)"
 	@$(BIN)/python -m pip install $(PIP_FLAGS) --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
-	@$(BIN)/python -m pip install $(PIP_FLAGS) -c requirements/lumen.lock -e '.[dev]' 2>&1 | grep -v '^WARNING: Location' ; test $${PIPESTATUS[0]} -eq 0
+	@# the build backend's banners go to a log, shown only if the install fails
+	@$(BIN)/python -m pip install $(PIP_FLAGS) -c requirements/lumen.lock -e '.[dev]' >$(VENV)/pip.log 2>&1 \
+	  || { grep -v '^WARNING: Location' $(VENV)/pip.log | tail -n 30; echo "setup: pip failed (log: $(VENV)/pip.log)"; exit 1; }
 	@$(BIN)/python -m ipykernel install --sys-prefix --name lumen --display-name "LÚMEN (Python 3)" >/dev/null
 	@if git rev-parse --git-dir >/dev/null 2>&1; then $(BIN)/nbstripout --install; fi
 	@touch $@
@@ -36,7 +38,9 @@ $(VENV)/.installed: pyproject.toml requirements/lumen.lock
 $(MAGE_VENV)/.installed: mage_project/requirements.txt mage_project/constraints.lock
 	@test -x $(MAGE_VENV)/bin/python || $(PYTHON) -m venv $(MAGE_VENV)
 	@echo "setup: installing the Mage env into $(MAGE_VENV) (first time: ~1.5 min)"
-	@$(MAGE_VENV)/bin/python -m pip install $(PIP_FLAGS) -c mage_project/constraints.lock -r mage_project/requirements.txt 2>&1 | grep -v '^WARNING: Location' ; test $${PIPESTATUS[0]} -eq 0
+	@$(MAGE_VENV)/bin/python -m pip install $(PIP_FLAGS) -c mage_project/constraints.lock -r mage_project/requirements.txt \
+	  >$(MAGE_VENV)/pip.log 2>&1 \
+	  || { grep -v '^WARNING: Location' $(MAGE_VENV)/pip.log | tail -n 30; echo "setup: pip failed (log: $(MAGE_VENV)/pip.log)"; exit 1; }
 	@touch $@
 
 .env: .env.example
@@ -115,6 +119,7 @@ test: setup ## run every test (real PostgreSQL, Papermill, mage run)
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests — treated as a failure"; exit 1; fi; exit $$rc
 
 test-docker: setup ## the compose stack on a Docker engine with local stand-in images (root; see scripts/docker_standins.sh)
+	@scripts/docker_preflight.sh
 	@scripts/docker_standins.sh >/dev/null
 	@$(BIN)/pytest -m docker tests/docker
 

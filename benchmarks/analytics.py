@@ -17,7 +17,7 @@ def measure_analytics(settings, url: str, bench_db: str) -> dict:
     """The analytics of the year: dbt's full rebuild (`dbt build --full-refresh`, start-up, parse and
     tests included), dbt's start-up alone, and — in the same run, for the ratio — the plpgsql
     analytics.refresh() that dbt replaced, on a copy of processed_data in a database left at V012."""
-    from lumen import analytics
+    from lumen.publish import analytics
 
     start = time.perf_counter()
     built = analytics.build(settings, full_refresh=True)

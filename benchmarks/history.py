@@ -179,7 +179,7 @@ def measure_history(n: int, stations: int, work: Path, bench: dict, log: Callabl
     out.update(hourly_mage_run_s=round(hourly, 2), hourly_steps_s=steps)
     log(f"    {hourly:.1f} s; per step {steps}")
     log("full analytics rebuild (dbt build --full-refresh over every year)")
-    from lumen import analytics
+    from lumen.publish import analytics
 
     start = time.perf_counter()
     analytics.build(settings, full_refresh=True)

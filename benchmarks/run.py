@@ -111,7 +111,7 @@ def measure_ingest(folder: Path, settings) -> tuple[float, float, int]:
 
 def measure_bare(settings, year: int) -> float:
     """The year floor's second half: a bare typed INSERT…SELECT of the year's raw rows into a keyed table."""
-    from lumen import transform
+    from lumen.clean import transform
     from lumen.db import connect
     from lumen.inmet.schema import number_sql
 
@@ -139,7 +139,7 @@ def measure_bare(settings, year: int) -> float:
 
 def measure_clean(settings, year: int) -> tuple[float, float]:
     """LÚMEN's clean + checks, and a bare typed INSERT…SELECT of the same rows into a keyed table."""
-    from lumen import transform
+    from lumen.clean import transform
     from lumen.db import connect
 
     bare = measure_bare(settings, year)
@@ -158,7 +158,7 @@ def measure_gx(settings, year: int, home: Path) -> tuple[float, float]:
         import great_expectations  # noqa: F401
 
         imported = time.perf_counter() - start
-        from lumen import validation
+        from lumen.validate import validation
 
         start = time.perf_counter()
         window = datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
@@ -304,8 +304,9 @@ def main() -> None:
                      "machine": f"{platform.machine()}, {os.cpu_count()} cores"}  # fmt: skip
     settings, url = bench_settings()
     if args.forecast_only or args.alerts_only:
-        from lumen import analytics, transform
+        from lumen.clean import transform
         from lumen.db import connect
+        from lumen.publish import analytics
 
         measure_ingest(work / "csv", settings)
         with connect("pipeline", settings) as conn:

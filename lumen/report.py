@@ -89,9 +89,23 @@ def load(stations: str, start: str, end: str, settings: Settings | None = None) 
         )
         forecast, skill = _forecasts(conn, params)
         alerts = _alerts(conn, params)
+        cleaned = 0 if not daily.empty else conn.execute(text(
+            "SELECT count(*) FROM processed_data.observations WHERE local_date BETWEEN :start AND :end "
+            "AND (cardinality(CAST(:codes AS text[])) = 0 OR station_code = ANY(:codes))"
+        ), {**params, "codes": station_codes(stations)}).scalar_one()  # fmt: skip
     eng.dispose()
     if daily.empty:
-        raise LumenError(f"no processed data for {', '.join(codes) or 'any station'} between {start} and {end}")
+        who = ", ".join(station_codes(stations)) or "any station"
+        if cleaned:  # cleaned, not yet published: the report reads the analytics publish builds
+            raise LumenError(
+                f"processed_data holds {cleaned:,} hours of {who} between {start} and {end}, but the analytics are "
+                f"not built for them yet: `lumen step publish -p start={start} -p end={end} --last` builds them "
+                "(the pipeline's publish step does it), then run the report again"
+            )
+        raise LumenError(
+            f"no processed data for {who} between {start} and {end}: load it and clean it first "
+            f"(`lumen ingest archive …`, then `lumen clean --start {start} --end {end}`), or run the pipeline"
+        )
     names = dict(zip(latest["station_code"], latest["name"], strict=False))
     return ReportData(codes, start, end, daily, latest, quality, names, forecast, skill, alerts)
 

@@ -2,7 +2,7 @@
 run ids. Every module that takes one of these from a person or from data checks it here.
 
 Column names and units of the data live in `lumen/inmet/schema.py` (INMET's fields) and
-`lumen/clean/columns.py` (processed_data's); this module holds what is neither.
+`lumen/clean/transform.py` (`COLUMNS`, processed_data's); this module holds what is neither.
 """
 
 from __future__ import annotations

@@ -184,7 +184,8 @@ def load_curitiba(conn) -> None:
     rule quarantined), committed. The calling test is skipped when the samples are absent."""
     from datetime import UTC, datetime
 
-    from lumen import ingest, transform
+    from lumen import ingest
+    from lumen.clean import transform
     from lumen.inmet.archive import list_files
 
     files = [f for path in sorted(samples_dir().glob("INMET_*_A807_*.CSV")) for f in list_files(path)]

@@ -14,7 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from lumen.alerts import AlertError
-from lumen.transform import COLUMNS
+from lumen.clean.transform import COLUMNS
 
 Level = Literal["yellow", "orange", "red"]
 LEVELS: tuple[Level, ...] = ("yellow", "orange", "red")

@@ -12,9 +12,12 @@ from lumen.cli import db as cli_db
 from lumen.cli import dbt as cli_dbt
 from lumen.cli import forecast as cli_forecast
 from lumen.cli import ingest as cli_ingest
+from lumen.cli import lab as cli_lab
+from lumen.cli import metabase as cli_metabase
+from lumen.cli import mlflow as cli_mlflow
 from lumen.cli import pipeline as cli_pipeline
 from lumen.cli import quality as cli_quality
-from lumen.cli import serve as cli_serve
+from lumen.cli import report as cli_report
 from lumen.cli import step as cli_step
 from lumen.cli.common import console, new_app, run
 from lumen.config import get_settings, project_root
@@ -23,10 +26,10 @@ app = new_app("LÚMEN: INMET weather data → PostgreSQL → checks → dashboar
 app.add_typer(cli_db.app, name="db")
 app.add_typer(cli_ingest.app, name="ingest")
 app.add_typer(cli_pipeline.app, name="pipeline")
-app.add_typer(cli_serve.metabase_app, name="metabase")
-app.add_typer(cli_serve.lab_app, name="lab")
+app.add_typer(cli_metabase.app, name="metabase")
+app.add_typer(cli_lab.app, name="lab")
 app.add_typer(cli_forecast.app, name="forecast")
-app.add_typer(cli_forecast.mlflow_app, name="mlflow")
+app.add_typer(cli_mlflow.app, name="mlflow")
 app.add_typer(cli_alerts.app, name="alerts")
 app.command("stations")(cli_ingest.stations_command)
 app.command("sample")(cli_ingest.sample_command)
@@ -36,7 +39,7 @@ app.command("docs")(cli_quality.docs_command)
 app.command("step")(cli_step.step_command)
 app.command("unlock")(cli_step.unlock_command)
 app.command("window", hidden=True)(cli_step.window_command)
-app.command("report")(cli_serve.report_command)
+app.command("report")(cli_report.report_command)
 app.command("dbt", help=cli_dbt.HELP, context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
     cli_dbt.dbt_command
 )

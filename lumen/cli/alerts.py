@@ -12,9 +12,6 @@ from lumen.config import get_settings
 
 app = new_app("Alerts: INMET warning criteria exceeded in the data (not INMET's official warnings).")
 
-EVENT_KEYS = ("event_id", "station_code", "rule", "level", "started_at", "ended_at", "peak_value", "peak_at",
-              "status", "unit", "rule_name", "notify")  # fmt: skip
-
 
 @app.command("list")
 def list_command(
@@ -26,57 +23,53 @@ def list_command(
     deliveries: bool = typer.Option(False, "--deliveries", help="The outbox instead: messages pending or failed."),
 ) -> None:
     """Episodes, newest first (withdrawn ones only with --rule or --station)."""
+    from lumen.alerts import listing
     from lumen.db import connect
-    from lumen.vocabulary import station_codes
 
     with connect("pipeline", get_settings()) as conn:
         if deliveries:
-            _deliveries(conn, as_json)
+            _deliveries(listing.unsent(conn), as_json)
             return
-        where: list[str] = ["(status <> 'withdrawn' OR %s)"]
-        params: list[object] = [bool(station or rule)]
-        if open_only:
-            where.append("status = 'open'")
-        if station:
-            where.append("station_code = ANY(%s)")
-            params.append(station_codes(station))
-        if rule:
-            where.append("rule = %s")
-            params.append(rule)
-        rows = conn.execute(
-            f"SELECT {', '.join(EVENT_KEYS)}, (SELECT string_agg(DISTINCT d.status || ':' || d.channel, ' ') "
-            "FROM ops.alert_deliveries d WHERE d.event_id = e.event_id) "
-            f"FROM analytics.alert_events e WHERE {' AND '.join(where)} ORDER BY started_at DESC, event_id DESC"
-            + (f" LIMIT {int(limit)}" if limit > 0 else ""),
-            params,
-        ).fetchall()
+        events, total = listing.episodes(conn, open_only, station, rule, limit)
     if as_json:
-        for row in rows:
-            event = dict(zip((*EVENT_KEYS, "messages"), row, strict=True))
+        for event in events:
             print(json.dumps(event, default=lambda v: v.isoformat()))
         return
-    table = Table("#", "station", "rule", "level", "started (UTC)", "ended (UTC)", "peak", "status", "messages")
-    for r in rows:
-        table.add_row(str(r[0]), r[1], r[2], r[3], f"{r[4]:%Y-%m-%d %H:%M}", f"{r[5]:%Y-%m-%d %H:%M}" if r[5] else "—",
-                      f"{r[6]:g} {r[9]}", r[8], r[12] or ("—" if r[11] else "past: not sent"))  # fmt: skip
+    # readable at 80 columns: no borders, dates and texts wrap onto a second line instead of being cut
+    table = Table(box=None, pad_edge=False, show_edge=False, collapse_padding=True)
+    for name, width in (
+        ("#", 1),
+        ("station", 4),
+        ("rule", 6),
+        ("level", 6),
+        ("start UTC", 10),
+        ("end UTC", 10),
+        ("peak", 5),
+        ("status", 6),
+        ("msgs", 4),
+    ):  # fmt: skip  (msgs: the messages queued, per channel)
+        table.add_column(name, min_width=width, overflow="fold")
+    for e in events:
+        ended = f"{e['ended_at']:%Y-%m-%d %H:%M}" if e["ended_at"] else "—"
+        table.add_row(str(e["event_id"]), e["station_code"], e["rule"], e["level"], f"{e['started_at']:%Y-%m-%d %H:%M}",
+                      ended, f"{e['peak_value']:g} {e['unit']}", e["status"],
+                      e["messages"] or ("—" if e["notify"] else "past: not sent"))  # fmt: skip
     console.print(table)
-    console.print("Exceedances of INMET's warning criteria in the data — not INMET's official warnings.")
+    if limit > 0 and total > len(events):
+        console.print(f"{len(events)} of {total} episodes shown, newest first (`--limit 0` shows all)")
+    console.print("INMET's warning criteria exceeded in the data — not INMET's official warnings.")
 
 
-def _deliveries(conn, as_json: bool) -> None:
-    rows = conn.execute(
-        "SELECT delivery_id, event_id, level, subscription, channel, status, attempts, last_error, next_attempt_at "
-        "FROM ops.alert_deliveries WHERE status <> 'sent' ORDER BY delivery_id"
-    ).fetchall()
-    keys = ("delivery_id", "event_id", "level", "subscription", "channel", "status", "attempts", "last_error",
-            "next_attempt_at")  # fmt: skip
+def _deliveries(rows: list[dict], as_json: bool) -> None:
+    from lumen.alerts.listing import DELIVERY_KEYS
+
     if as_json:
         for row in rows:
-            print(json.dumps(dict(zip(keys, row, strict=True)), default=lambda v: v.isoformat()))
+            print(json.dumps(row, default=lambda v: v.isoformat()))
         return
-    table = Table(*keys)
+    table = Table(*DELIVERY_KEYS, box=None, pad_edge=False)
     for r in rows:
-        table.add_row(*(str(v) if v is not None else "—" for v in r))
+        table.add_row(*(str(v) if v is not None else "—" for v in r.values()))
     console.print(table if rows else "every queued alert message has been sent")
 
 

@@ -21,7 +21,7 @@ def dbt_command(
     start: str = typer.Option("", help="Window start (UTC instant) for the incremental models; default: all."),
     end: str = typer.Option("", help="Window end (UTC instant, exclusive)."),
 ) -> None:
-    from lumen import analytics
+    from lumen.publish import analytics
     from lumen.window import parse_window
 
     args = list(ctx.args)

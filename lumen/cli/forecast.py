@@ -1,4 +1,4 @@
-"""`lumen forecast train|predict|evaluate` and `lumen mlflow start|stop`: the next-hour model."""
+"""`lumen forecast train|predict|evaluate`: the next-hour model."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from lumen.cli.common import console, err_console, given, new_app
 from lumen.config import get_settings
 
 app = new_app("Next-hour air temperature: train, forecast, evaluate (MLflow tracks and serves the model).")
-mlflow_app = new_app("MLflow's tracking server on this machine (native mode): runs, models, the champion.")
 STATIONS = typer.Option("", help="Only these station codes, comma-separated (default: all).")
 
 
@@ -74,22 +73,8 @@ def evaluate_command(
         f"(persistence {scores['rmse_persistence']:.3f}, climatology {scores['rmse_climatology']:.3f}); "
         f"skill {scores['skill']:.2f}; 10-90 % coverage {scores['coverage_10_90']:.0%}"
     )
-
-
-@mlflow_app.command("start")
-def mlflow_start() -> None:
-    """Start MLflow's server in the background (LUMEN_MLFLOW_URI; its own database, artifacts in .lumen/)."""
-    from lumen.run import mlflow_server
-
-    settings = get_settings()
-    pid = mlflow_server.start(settings)
-    who = f"pid {pid}" if pid else "not started here: a server already answers there"
-    console.print(f"mlflow: running ({who}) at {settings.mlflow_uri} — runs, models and the champion")
-
-
-@mlflow_app.command("stop")
-def mlflow_stop() -> None:
-    """Stop MLflow's server."""
-    from lumen.run import mlflow_server
-
-    console.print("mlflow: stopped" if mlflow_server.stop(get_settings()) else "mlflow: was not running")
+    if scores["unseen"]:
+        what = "scored as asked (no climatology of their own)" if scores["unseen_scored"] else "left out (--stations "
+        what += "" if scores["unseen_scored"] else "scores them anyway)"
+        err_console.print(f"note: {len(scores['unseen'])} station(s) the model never saw {what}: "
+                          f"{', '.join(scores['unseen'][:10])}")  # fmt: skip

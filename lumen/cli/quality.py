@@ -34,6 +34,6 @@ def validate_command(start: str = START, end: str = END) -> None:
 
 def docs_command() -> None:
     """Build the Great Expectations Data Docs and print the path of index.html."""
-    from lumen import validation
+    from lumen.validate import validation
 
     console.print(str(validation.build_docs(get_settings())))

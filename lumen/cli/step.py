@@ -38,10 +38,8 @@ def step_command(
         write("failed", error=str(exc))
         raise
     write("succeeded", run_id=done.run_id, result=done.result, notebook=str(done.notebook))
-    console.print(f"step {name} ({done.run_id}): {done.result.get('summary', 'done')}")
-    if done.result.get("warning"):
-        console.print(f"  warning: {done.result['warning']}")
-    console.print(f"  notebook: {done.notebook}")
+    # the notebook has printed its summary and warning (streamed above): said once, not twice
+    console.print(f"step {name} ({done.run_id}) succeeded — executed notebook: {done.notebook}")
 
 
 def window_command(

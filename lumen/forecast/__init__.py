@@ -10,3 +10,7 @@ from lumen.errors import LumenError
 
 class ForecastError(LumenError):
     """Training or prediction cannot go on as asked (the message says why and what to do)."""
+
+
+class NotEnoughData(ForecastError):
+    """Too few hours to train or test on: a scheduled training waits for data instead of failing."""

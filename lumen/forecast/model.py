@@ -14,7 +14,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from lumen.forecast import ForecastError
+from lumen.forecast import NotEnoughData
 from lumen.forecast import features as fx
 
 PARAMS = {"num_iterations": 400, "learning_rate": 0.05, "num_leaves": 63, "min_data_in_leaf": 40,
@@ -88,7 +88,7 @@ def time_split(rows: pd.DataFrame, cutoff: pd.Timestamp, gap_hours: int = 24) ->
 
 def fit(train: pd.DataFrame, params: dict | None = None, features: list[str] = fx.FEATURES) -> Model:
     if len(train) < MIN_TRAIN_ROWS:
-        raise ForecastError(f"only {len(train):,} training rows (at least {MIN_TRAIN_ROWS:,} needed): "
+        raise NotEnoughData(f"only {len(train):,} training rows (at least {MIN_TRAIN_ROWS:,} needed): "
                             "give a longer window or more stations")  # fmt: skip
     params = {**PARAMS, **(params or {})}
     clim = fx.climatology(train)

@@ -100,7 +100,17 @@ def evaluate(settings: Settings, start: datetime, end: datetime, stations: list[
     rows = rows.dropna(subset=["target_change", "temp_lag1"]) if len(rows) else rows
     if rows.empty:
         raise ForecastError(f"no hour to score between {start:%Y-%m-%d %H:%M} and {end:%Y-%m-%d %H:%M} UTC")
+    # a station the model never saw has no climatology (its baseline is persistence): scored only when asked
+    seen = set(current.model.clim["station_code"].unique())
+    unseen = sorted(set(rows["station_code"]) - seen)
+    if stations is None and unseen:
+        rows = rows[rows["station_code"].isin(seen)]
+        if rows.empty:
+            raise ForecastError(f"the champion was trained on none of the stations with data then ({', '.join(unseen)})"
+                                ": name them with --stations to score them anyway")  # fmt: skip
     metrics, _ = score(rows, current.model)
     keys = ("n", "rmse_model", "rmse_persistence", "rmse_climatology", "mae_model", "mae_persistence",
             "mae_climatology", "bias_model", "skill", "coverage_10_90")  # fmt: skip
-    return {"model_version": current.version, **{k: metrics[k] for k in keys}}
+    return {"model_version": current.version, **{k: metrics[k] for k in keys},
+            "stations": int(rows["station_code"].nunique()), "unseen": unseen,
+            "unseen_scored": stations is not None}  # fmt: skip

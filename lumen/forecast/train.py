@@ -16,7 +16,7 @@ import pandas as pd
 
 from lumen.config import Settings
 from lumen.db import connect
-from lumen.forecast import ForecastError, data, tracking
+from lumen.forecast import NotEnoughData, data, tracking
 from lumen.forecast import features as fx
 from lumen.forecast.model import (
     MIN_TRAIN_ROWS,
@@ -115,10 +115,10 @@ def train(settings: Settings, start: datetime, end: datetime, stations: list[str
     del rows  # a year of 600 stations: the split holds what is needed
     if split is None or len(split.train) < MIN_TRAIN_ROWS:
         n = 0 if split is None else len(split.train)
-        raise ForecastError(f"only {n:,} training hours in {window} before {cutoff:%Y-%m-%d %H:%M} (at least "
+        raise NotEnoughData(f"only {n:,} training hours in {window} before {cutoff:%Y-%m-%d %H:%M} (at least "
                             f"{MIN_TRAIN_ROWS:,} needed): give a longer window or more stations")  # fmt: skip
     if split.test.empty:
-        raise ForecastError(f"no test hours in {window} from {cutoff:%Y-%m-%d %H:%M}: choose an earlier --test-from")
+        raise NotEnoughData(f"no test hours in {window} from {cutoff:%Y-%m-%d %H:%M}: choose an earlier --test-from")
     chosen = choose(split, neighbours)
     model, metrics, per_station = chosen.model, chosen.metrics, chosen.per_station
     current = tracking.champion(c, settings.forecast_model)

@@ -20,7 +20,7 @@ def migrate(settings: Settings | None = None, directory: Path = SQL_DIR, up_to: 
     settings = settings or get_settings()
     ran = migrator.migrate(settings, directory, up_to, upgraded=derive_station_zones)
     if up_to is None:  # an older release's schema (up_to) would have had its own dbt project: build none
-        from lumen import analytics  # dbt's models, built as the pipeline role once it can log in
+        from lumen.publish import analytics  # dbt's models, built as the pipeline role once it can log in
 
         analytics.ensure_built(settings)
     return ran
@@ -34,7 +34,7 @@ def derive_station_zones(conn: psycopg.Connection) -> None:
         "AND table_name = 'stations' AND column_name = 'time_zone'"
     ).fetchone()
     if has_zones:
-        from lumen.stations import clean_stations
+        from lumen.clean.stations import clean_stations
 
         with conn.transaction():
             clean_stations(conn, "migrate")

@@ -8,3 +8,8 @@ def kernel_name() -> str:
     from jupyter_client.kernelspec import KernelSpecManager
 
     return "lumen" if "lumen" in KernelSpecManager().find_kernel_specs() else "python3"
+
+
+# ipykernel warns on every start that its loopback TCP is not encrypted (the kernel is ours, on
+# 127.0.0.1): said to every user of every step and report, it told them nothing they could act on.
+QUIET = ["--IPKernelApp.log_level=ERROR"]

@@ -63,6 +63,10 @@ def runtime_vars(variables: Mapping[str, object]) -> str:
 # Mage prints a failing block's traceback in a rich box (~200 lines, most of them Mage's own
 # frames): shown with --debug only; the step's own message follows the box either way.
 _BOX = ("╭", "│", "╰")
+# What Mage's env says on every run that asks nothing of the user (seen in `make demo`): Mage's optional
+# dbt integration is not installed there (LÚMEN's dbt lives in the lumen env), and jupyter_client 7.4's
+# warning for the kernels Mage never uses. Shown with --debug.
+_NOISE = ("DBT library not installed", "Message signing is disabled", "Kernel is running over TCP without encryption")
 
 
 def run(pipeline: str, variables: Mapping[str, object], settings: Settings | None = None,
@@ -78,7 +82,7 @@ def run(pipeline: str, variables: Mapping[str, object], settings: Settings | Non
                             stderr=subprocess.STDOUT, text=True, errors="replace")  # fmt: skip
     assert proc.stdout is not None
     for line in proc.stdout:
-        if traceback or not line.lstrip().startswith(_BOX):
+        if traceback or not (line.lstrip().startswith(_BOX) or any(n in line for n in _NOISE)):
             print(line, end="", flush=True)
     return proc.wait()
 

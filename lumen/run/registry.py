@@ -86,6 +86,7 @@ class TrainParams(Stations):
     end: str
     test_from: str = ""
     neighbours: Literal["compare", "on", "off"] = "compare"  # keep the neighbour features only if they help
+    when_short: Literal["fail", "wait"] = "fail"  # too few hours: fail (a person asked), or wait (the schedule)
 
     @field_validator("test_from")
     @classmethod

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from lumen.config import Settings, get_settings
 from lumen.errors import LumenError
-from lumen.run.kernel import kernel_name
+from lumen.run.kernel import QUIET, kernel_name
 from lumen.window import parse_window
 
 
@@ -31,6 +31,7 @@ def render_report(stations: str, start: str, end: str, settings: Settings | None
             str(executed),
             parameters={"stations": stations, "start": start, "end": end},
             kernel_name=kernel_name(),
+            extra_arguments=QUIET,
             cwd=str(root),
             progress_bar=False,
         )

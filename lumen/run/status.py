@@ -78,8 +78,8 @@ def alert_state(conn: psycopg.Connection) -> str | None:
 
 def station_state(conn: psycopg.Connection) -> list[str]:
     """One line per station whose record is not usable whole: held (rows kept in raw_data) or a field not used."""
-    from lumen.station_checks import FIX, HELD
-    from lumen.stations import open_issues
+    from lumen.clean.station_checks import FIX, HELD
+    from lumen.clean.stations import open_issues
 
     lines = []
     for code, issues in open_issues(conn).items():

@@ -26,7 +26,7 @@ from lumen import vocabulary
 from lumen.config import Settings, get_settings
 from lumen.errors import DATABASE_DOWN, database_down
 from lumen.run.audit import audited
-from lumen.run.kernel import kernel_name
+from lumen.run.kernel import QUIET, kernel_name
 from lumen.run.registry import StepError, StepResult, step
 
 __all__ = ["StepError", "StepOutcome", "kernel_name", "run_folder", "run_here", "run_step"]
@@ -76,7 +76,7 @@ def run_step(
             papermill.execute_notebook(
                 str(root / "notebooks" / "pipeline" / declared.notebook), str(notebook),
                 parameters={**params, "run_id": run_id, "result_path": str(result_path)},
-                kernel_name=kernel_name(), cwd=str(root), progress_bar=False,
+                kernel_name=kernel_name(), cwd=str(root), progress_bar=False, extra_arguments=QUIET,
                 stdout_file=sys.stdout, stderr_file=sys.stderr,
             )  # fmt: skip
         except PapermillExecutionError as exc:

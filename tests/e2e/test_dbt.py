@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from lumen.db import connect
+from tests.conftest import ROOT
 from tests.e2e import browser
 from tests.e2e.conftest import lumen
 from tests.e2e.test_pipeline import sample
@@ -46,8 +48,22 @@ def test_the_dbt_docs_site_shows_the_models_and_their_lineage(env, migrated_db, 
     assert page == Path(env["LUMEN_HOME"]) / "reports" / "dbt_docs.html" and page.stat().st_size > 100_000
     html = browser.dom(f"file://{page}#!/model/model.lumen.station_extremes", wait_ms=8000)
     assert "station_extremes" in html and "daily_station_summary" in html  # the model and what it depends on
-    assert "Records per station" in html  # its description, from dbt/models/marts/marts.yml
+    assert "Records per station" in html  # its description, from dbt/models/marts/station_extremes.yml
     shot = browser.screenshot(
         f"file://{page}#!/model/model.lumen.station_extremes", tmp_path / "docs.png", wait_ms=8000
     )
     assert shot.stat().st_size > 20_000
+
+
+def test_the_models_unit_tests_pass_and_can_fail(env, tmp_path):
+    """dbt's own unit tests (fixed inputs in the model's .yml, #27): they pass on the models as they are,
+    and the DST test fails on the hours ÷ 24 that #26 replaced. Not part of every publish."""
+    out = lumen(env, "dbt", "test", "--select", "test_type:unit")
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
+    assert "completeness_counts_the_hours_of_the_local_day" in out.stdout and "PASS=1" in out.stdout
+    broken = tmp_path / "dbt"  # a copy of the project whose model counts against 24 hours
+    shutil.copytree(ROOT / "dbt", broken)
+    model = broken / "models" / "marts" / "daily_station_summary.sql"
+    model.write_text(model.read_text().replace("{{ local_day_hours('o.local_date', 'min(s.time_zone)') }}", "24"))
+    out = lumen(env, "dbt", "test", "--select", "test_type:unit", "--project-dir", str(broken))
+    assert out.returncode != 0 and "completeness_counts_the_hours_of_the_local_day" in out.stdout

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from lumen import analytics
 from lumen.db import connect
+from lumen.publish import analytics
 from lumen.sample import generate
 from tests.conftest import ROOT
 from tests.e2e.conftest import lumen

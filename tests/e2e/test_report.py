@@ -94,3 +94,26 @@ def test_a_hostile_station_name_is_shown_never_run(env, no_model, tmp_path):
     assert "<title>XSS</title>" not in page and 'src="x"' not in page and 'href="javascript:' not in page
     text = re.sub(r"<[^>]+>", " ", re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", page, flags=re.S))
     assert "document.title='XSS'" in text.replace("&#x27;", "'").replace("&#39;", "'")  # shown as text
+
+
+def test_a_report_before_publish_names_the_command_that_builds_it(env):
+    """#27 new-user 2: `lumen report` right after `lumen clean` said "no processed data" while
+    processed_data held the rows; the report reads the analytics publish builds, and now says so."""
+    home = Path(env["LUMEN_HOME"])
+    assert lumen(env, "sample", "--out", str(home / "s"), "--days", "3").returncode == 0
+    nothing = lumen(env, "report", "--start", "2024-11-01", "--end", "2024-11-03")
+    assert nothing.returncode == 1 and len([ln for ln in nothing.stderr.splitlines() if "error" in ln]) == 1
+    assert "no processed data for any station between 2024-11-01 and 2024-11-03: load it and clean it first" in (
+        nothing.stderr
+    )
+    assert lumen(env, "ingest", "archive", str(home / "s/archive/2024.zip")).returncode == 0
+    assert lumen(env, "clean", "--start", "2024-11-01", "--end", "2024-11-03").returncode == 0
+    out = lumen(env, "report", "--start", "2024-11-01", "--end", "2024-11-03")
+    assert out.returncode == 1
+    line = out.stderr.strip().splitlines()[-1]
+    assert (
+        line.startswith("lumen: error: the report failed: processed_data holds ") and "hours of any station" in line
+    ), line
+    assert "`lumen step publish -p start=2024-11-01 -p end=2024-11-03 --last` builds them" in line
+    assert lumen(env, "step", "publish", "-p", "start=2024-11-01", "-p", "end=2024-11-03", "--last").returncode == 0
+    assert lumen(env, "report", "--start", "2024-11-01", "--end", "2024-11-03").returncode == 0

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from lumen import analytics
 from lumen.alerts import episodes, rules
 from lumen.config import Settings
 from lumen.db import connect
+from lumen.publish import analytics
 from tests.conftest import ROOT
 
 T0 = datetime(2024, 7, 10, 12, tzinfo=UTC)

@@ -46,3 +46,11 @@ def test_the_sample_s_episodes_as_json(migrated_db, tmp_path):
     assert events == sorted(events, key=lambda e: (e["started_at"], e["event_id"]), reverse=True)
     only = lumen_cli("alerts", "list", "--json", "--open", "--station", "Z807", env=env)
     assert {(e["station_code"], e["ended_at"]) for e in map(json.loads, only.stdout.splitlines())} <= {("Z807", None)}
+    # #27 new-user 4: at 80 columns nothing is cut to `2024-…`/`heavy…`, and a limit says what it left out
+    table = lumen_cli("alerts", "list", "--limit", "3", env={**env, "COLUMNS": "80"})
+    assert table.returncode == 0, table.stderr
+    lines = [line.rstrip() for line in table.stdout.splitlines()]
+    assert not [line for line in lines if "…" in line or len(line) > 80], table.stdout
+    newest = events[0]
+    assert newest["started_at"][:10] in table.stdout and "wind_gust" in table.stdout
+    assert f"3 of {len(events)} episodes shown, newest first (`--limit 0` shows all)" in table.stdout

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from lumen import analytics
 from lumen.alerts import episodes, rules
 from lumen.db import connect
+from lumen.publish import analytics
 from lumen.run.database import migrate
 from tests.conftest import ROOT, empty_database, load_curitiba, samples_dir
 

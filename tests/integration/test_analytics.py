@@ -5,9 +5,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from lumen import analytics, ingest, transform
+from lumen import ingest
+from lumen.clean import transform
 from lumen.db import connect
 from lumen.inmet.archive import list_files
+from lumen.publish import analytics
 from lumen.run.database import migrate
 from lumen.sample import generate
 from tests.conftest import empty_database

@@ -1,11 +1,12 @@
-"""The clean step's batch computed by station groups side by side (lumen/batch_parts.py): the same
+"""The clean step's batch computed by station groups side by side (lumen/clean/batch_parts.py): the same
 rows, quarantine and failures as one query, and nothing written when a group fails."""
 
 from datetime import UTC, datetime
 
 import pytest
 
-from lumen import batch_parts, ingest, transform
+from lumen import ingest
+from lumen.clean import batch_parts, transform
 from lumen.db import connect
 from lumen.inmet.archive import list_files
 from lumen.sample import INJECTIONS, generate

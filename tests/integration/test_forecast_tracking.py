@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from mlflow import MlflowClient
 
-from lumen import ingest, transform
+from lumen import ingest
+from lumen.clean import transform
 from lumen.db import connect
 from lumen.forecast import model as fm
 from lumen.forecast import tracking
@@ -105,6 +106,17 @@ def test_predict_writes_forecasts_and_evaluate_scores_the_champion(sample_db):
     assert scores["n"] > 300 and scores["rmse_model"] < scores["rmse_persistence"] and scores["model_version"] == "2"
 
 
+def test_evaluate_leaves_out_stations_the_model_never_saw_and_says_so(sample_db):
+    """#27 new-user 8: without --stations, stations the champion never trained on were scored (their
+    climatology is persistence) without a word; now they are left out and named, or scored when asked."""
+    train(sample_db, START, END, ["Z807", "Z621"], test_from=TEST_FROM)
+    whole = evaluate(sample_db, datetime(2024, 11, 17, tzinfo=UTC), END)
+    assert whole["unseen"] == ["Z001", "Z652"] and whole["stations"] == 2 and not whole["unseen_scored"]
+    asked = evaluate(sample_db, datetime(2024, 11, 17, tzinfo=UTC), END, ["Z001"])
+    assert asked["unseen"] == ["Z001"] and asked["stations"] == 1 and asked["unseen_scored"]
+    assert asked["rmse_climatology"] == asked["rmse_persistence"]  # why they are left out by default
+
+
 def test_a_station_with_a_gap_gets_no_forecast_and_is_counted(sample_db):
     train(sample_db, START, END, test_from=TEST_FROM)
     at = datetime(2024, 11, 20, 12, tzinfo=UTC)
@@ -181,3 +193,21 @@ def test_a_killed_trainings_run_is_marked_failed_by_the_next(sample_db, tmp_path
     assert done.abandoned == [killed]
     assert c.get_run(killed).info.status == "FAILED" and c.get_run(done.run_id).info.status == "FINISHED"
     assert train(sample_db, START, END, test_from=TEST_FROM).abandoned == []  # nothing left to end
+
+
+def test_the_schedule_waits_for_data_where_a_person_gets_the_failure(sample_db, tmp_path):
+    """#27 new-user 3: the daily training on a young database failed every day with a CLI hint
+    ("choose an earlier --test-from"); the schedule's step (when_short=wait) succeeds saying it waits."""
+    from tests.conftest import project_home
+
+    env = {"LUMEN_DATABASE_URL": sample_db.database_url.get_secret_value(), "LUMEN_MLFLOW_URI": sample_db.mlflow_uri,
+           "LUMEN_PIPELINE_PASSWORD": sample_db.pipeline_password.get_secret_value(),
+           "LUMEN_READER_PASSWORD": sample_db.reader_password.get_secret_value(),
+           "LUMEN_FORECAST_MODEL": sample_db.forecast_model, "LUMEN_HOME": str(project_home(tmp_path))}  # fmt: skip
+    window = ("-p", "start=2024-11-01", "-p", "end=2024-11-03")
+    waited = lumen_cli("step", "train", *window, "-p", "when_short=wait", "--last", env=env, timeout=300)
+    assert waited.returncode == 0, waited.stderr[-2000:]
+    assert "training skipped, waiting for data: only " in waited.stdout
+    assert "warning: no training yet, waiting for data" in waited.stdout
+    failed = lumen_cli("step", "train", *window, "--last", env=env, timeout=300)
+    assert failed.returncode == 1 and "training hours in 2024-11-01 00:00 … 2024-11-04 00:00 UTC" in failed.stderr

@@ -4,9 +4,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from lumen import analytics, ingest, transform
+from lumen import ingest
+from lumen.clean import transform
 from lumen.db import connect
 from lumen.inmet.archive import list_files
+from lumen.publish import analytics
 from lumen.run.database import migrate
 from lumen.sample import Station, archive_csv, station_hours
 from tests.conftest import empty_database

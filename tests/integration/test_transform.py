@@ -4,7 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from lumen import ingest, quality, transform
+from lumen import ingest
+from lumen.clean import quality, transform
 from lumen.db import connect
 from lumen.inmet.archive import list_files
 from lumen.sample import generate

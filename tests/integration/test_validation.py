@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from lumen import ingest, transform, validation
+from lumen import ingest
+from lumen.clean import transform
 from lumen.db import connect
 from lumen.inmet.archive import list_files
 from lumen.sample import generate
+from lumen.validate import validation
 from tests.conftest import ROOT, project_home
 
 pytestmark = pytest.mark.slow

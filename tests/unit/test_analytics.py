@@ -1,8 +1,8 @@
-"""lumen.analytics without a database: what a dbt run's results say, and dbt's environment."""
+"""lumen.publish.analytics without a database: what a dbt run's results say, and dbt's environment."""
 
 import json
 
-from lumen import analytics
+from lumen.publish import analytics
 from tests.conftest import make_settings
 
 

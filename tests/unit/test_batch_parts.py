@@ -1,6 +1,6 @@
-"""How the clean step splits stations into groups (lumen/batch_parts.py)."""
+"""How the clean step splits stations into groups (lumen/clean/batch_parts.py)."""
 
-from lumen.batch_parts import groups, worthwhile
+from lumen.clean.batch_parts import groups, worthwhile
 
 
 def test_groups_are_contiguous_sorted_runs_of_about_equal_size():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from lumen.timezones import BRAZIL_ZONES, STATE_ZONES, Zone, zone_for
+from lumen.clean.timezones import BRAZIL_ZONES, STATE_ZONES, Zone, zone_for
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from lumen.forecast import NotEnoughData
 from lumen.forecast import features as fx
 from lumen.forecast import model as fm
 
@@ -40,7 +41,7 @@ def test_the_model_beats_both_baselines_on_a_diurnal_cycle_with_a_calibrated_int
 
 
 def test_too_few_training_rows_is_a_clear_error():
-    with pytest.raises(fm.ForecastError, match=r"only 48 training rows \(at least 500 needed\)"):
+    with pytest.raises(NotEnoughData, match=r"only 48 training rows \(at least 500 needed\)"):
         fm.fit(synthetic(days=3).dropna(subset=["target_change"]).head(48))
 
 

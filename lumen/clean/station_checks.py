@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lumen import timezones
+from lumen.clean import timezones
 from lumen.vocabulary import ALTITUDE_RANGE, LATITUDE_RANGE, LONGITUDE_RANGE, UFS
 
 HELD = "held"

@@ -2,10 +2,10 @@
 
 Station records: the API station list's wins (it has the status and the full name),
 then the archive header, then the fields API observations repeat on every row. Each
-record is judged first, for that station alone (lumen/station_checks.py): a field that is
+record is judged first, for that station alone (lumen/clean/station_checks.py): a field that is
 not plausible is not used, and a station whose local time cannot be derived is held (its
 rows stay in raw_data) — processed_data.station_issues says which and why. Each station
-gets its zone from its coordinates (`lumen.timezones`), or from its state where the
+gets its zone from its coordinates (`lumen.clean.timezones`), or from its state where the
 coordinates are missing or unusable (`time_zone_source` says which). When a station's zone
 is set or changes (moved coordinates, or a database upgraded from the days when every
 station was America/Sao_Paulo), the local date and hour of its processed rows are
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import psycopg
 
-from lumen import station_checks
+from lumen.clean import station_checks
 from lumen.db import one
 from lumen.inmet.schema import number_sql
 
@@ -156,7 +156,7 @@ def clean_stations(conn: psycopg.Connection, run_id: str) -> StationsResult:
         if before.get(code, zone) != zone
     ]
     if moved and conn.execute(_REDERIVE, {"codes": moved}).rowcount:  # their local days moved: the next
-        conn.execute(  # publish rebuilds analytics from all of history (lumen/analytics.py)
+        conn.execute(  # publish rebuilds analytics from all of history (lumen/publish/analytics.py)
             "INSERT INTO ops.analytics_rebuild (run_id, reason) VALUES (%s, %s)",
             (run_id, "time zone changed: " + ", ".join(sorted(moved))),
         )

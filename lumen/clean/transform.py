@@ -3,17 +3,17 @@
 **Merge rule** (API and archive rows of the same station-hour): among the raw rows
 that carry at least one value, the archive's wins — it is INMET's consolidated
 publication — and the API's fills the hours the archive lacks. Stations, with the time
-zone each row's local date and hour come from: lumen/stations.py.
+zone each row's local date and hour come from: lumen/clean/stations.py.
 
 Values: what `lumen.inmet.schema.is_missing` calls missing (null, '', -9999 in its
 spellings) becomes NULL; decimal commas are read; night radiation
 slightly below zero (down to −20 kJ/m²) becomes 0; rows with every sensor missing
-stay in raw but not in processed. Rows that break a rule of lumen.quality go to
+stay in raw but not in processed. Rows that break a rule of lumen.clean.quality go to
 processed_data.quarantine; with LUMEN_ON_INVALID=fail (default) the window then
 fails and nothing of it is published, with `quarantine` the valid rows go on.
 
 A large window's rows are typed and checked by station groups side by side, on every
-core, into the one transaction's batch (lumen/batch_parts.py); all that follows is the same.
+core, into the one transaction's batch (lumen/clean/batch_parts.py); all that follows is the same.
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ from datetime import datetime
 
 import psycopg
 
-from lumen import batch_parts, quality, station_checks
+from lumen.clean import batch_parts, quality, station_checks
+from lumen.clean.stations import LOCAL_DATE, LOCAL_HOUR, StationsResult, clean_stations, record_issues
 from lumen.db import one
 from lumen.errors import LumenError
 from lumen.inmet.schema import missing_sql, number_sql
-from lumen.stations import LOCAL_DATE, LOCAL_HOUR, StationsResult, clean_stations, record_issues
 
 # processed column → raw column (the INMET API code)
 COLUMNS: dict[str, str] = {
@@ -138,7 +138,7 @@ def _select_sql(stations: bool) -> str:
                    {typed},
                    CASE WHEN p.present = num_nonnulls({", ".join(f"n.{c}" for c in COLUMNS)}) THEN '{{}}'::text[]
                         ELSE array_remove(ARRAY[{unreadable}], NULL) END AS unreadable
-            FROM (  -- with the station's own zone for local time (lumen/stations.py)
+            FROM (  -- with the station's own zone for local time (lumen/clean/stations.py)
                 SELECT r.*, s.time_zone FROM (
                     SELECT r.*, c.present FROM {counted} WHERE {window} AND r.source = 'archive'
                     UNION ALL

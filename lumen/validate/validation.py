@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
 
-from lumen import quality
+from lumen.clean import quality
 from lumen.config import Settings, get_settings
 from lumen.db import connect, one
 from lumen.db.engine import role_conn
@@ -106,7 +106,7 @@ def _get_or_add(getter, adder):
 
 
 def observation_expectations() -> list[Any]:
-    """The suite for processed_data.observations: keys, value sets, and lumen.quality's ranges."""
+    """The suite for processed_data.observations: keys, value sets, and lumen.clean.quality's ranges."""
     import great_expectations.expectations as gxe
 
     out: list[Any] = [gxe.ExpectTableRowCountToBeBetween(min_value=1)]
@@ -123,7 +123,7 @@ def observation_expectations() -> list[Any]:
         for r in quality.all_rules()
         if r.lo is not None
     ]
-    # pairs with the same small slack as lumen.quality: GX has none, so allow 1 % of rows
+    # pairs with the same small slack as lumen.clean.quality: GX has none, so allow 1 % of rows
     out += [
         gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="air_temp_c", column_B="dew_point_c", or_equal=True,
                                                     ignore_row_if="either_value_is_missing", mostly=0.99),

@@ -11,7 +11,7 @@ import logging
 import os
 import pickle
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from lumen.config import Settings
@@ -168,8 +168,9 @@ def serving_champion(settings: Settings) -> Champion | None:
     return current
 
 
-def log_model(model: Model, example: pd.DataFrame, name: str):
-    """Log the model as an MLflow pyfunc (signature and input example) and register a new version."""
+def log_model(model: Model, example: pd.DataFrame, name: str) -> tuple[Any, str]:
+    """Log the model as an MLflow pyfunc (signature and input example) and register a new version of
+    `name`; returns MLflow's ModelInfo and the version."""
     import mlflow.pyfunc
     from mlflow.models import infer_signature
 
@@ -181,10 +182,22 @@ def log_model(model: Model, example: pd.DataFrame, name: str):
     signature = infer_signature(example, model.predict_values(example))
     # our own object, pickled and loaded by our own code: MLflow's warning about pickles is for strangers' models
     logging.getLogger("mlflow.pyfunc").setLevel(logging.ERROR)
-    return mlflow.pyfunc.log_model(
+    info = mlflow.pyfunc.log_model(
         name="model", python_model=NextHourModel(model), signature=signature, input_example=example,
-        registered_model_name=name, pip_requirements=_requirements(),
+        pip_requirements=_requirements(),
     )  # fmt: skip
+    # registered here, not by log_model(registered_model_name=…): MLflow then always tries to create the
+    # registered model first, and PostgreSQL logged `duplicate key … registered_model_pk` every training
+    c = mlflow.MlflowClient()
+    try:
+        c.get_registered_model(name)
+    except mlflow.exceptions.MlflowException as exc:
+        if exc.error_code != "RESOURCE_DOES_NOT_EXIST":
+            raise
+        c.create_registered_model(name)
+    version = c.create_model_version(name, source=f"models:/{info.model_id}", run_id=info.run_id,
+                                     model_id=info.model_id)  # fmt: skip
+    return info, str(version.version)
 
 
 def _requirements() -> list[str]:

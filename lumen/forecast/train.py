@@ -147,20 +147,22 @@ def train(settings: Settings, start: datetime, end: datetime, stations: list[str
                 "neighbours": chosen.neighbours,
             }
         )
+        mlflow.set_tags({"lumen.git_commit": git_commit or "unknown", "lumen.promoted": str(promoted).lower(),
+                         "lumen.decision": reason})  # fmt: skip
+        mlflow.log_table(per_station, "per_station_metrics.json")
+        mlflow.log_figure(_residual_plot(split.test, model), "residuals.png")
+        info, version = tracking.log_model(model, split.test, name)
+        # after the model, linked to it: logged before, MLflow 3's log_model copies the run's metrics onto
+        # the model by inserting them again, and PostgreSQL logged `duplicate key … metric_pk` every training
         mlflow.log_metrics(
             {
                 **{k: float(v) for k, v in metrics.items()},
                 **counts,
                 **chosen.compared,
                 **({"champion_rmse": champion_rmse} if champion_rmse is not None else {}),
-            }
+            },
+            model_id=info.model_id,
         )
-        mlflow.set_tags({"lumen.git_commit": git_commit or "unknown", "lumen.promoted": str(promoted).lower(),
-                         "lumen.decision": reason})  # fmt: skip
-        mlflow.log_table(per_station, "per_station_metrics.json")
-        mlflow.log_figure(_residual_plot(split.test, model), "residuals.png")
-        info = tracking.log_model(model, split.test, name)
-        version = str(info.registered_model_version)
         if promoted:
             c.set_registered_model_alias(name, tracking.ALIAS, version)
         c.set_model_version_tag(name, version, "lumen.decision", reason)

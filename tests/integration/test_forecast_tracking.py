@@ -61,6 +61,10 @@ def test_train_logs_registers_promotes_and_keeps_every_version(sample_db):
     info = mlflow.models.get_model_info(f"models:/{sample_db.forecast_model}/1")
     assert info.signature is not None and "station_code" in info.signature.inputs.input_names()
     assert version.run_id == first.run_id
+    # the metrics are the model's too (logged after it, linked by id: MLflow no longer inserts them twice)
+    linked = {m.key for m in c.get_logged_model(info.model_id).metrics or []}
+    assert {"rmse_model", "skill", "coverage_10_90"} <= linked
+    assert len(c.get_metric_history(first.run_id, "rmse_model")) == 1
     # the same data again: as good, not better — logged and registered, the alias stays
     second = train(sample_db, START, END, test_from=TEST_FROM)
     assert not second.promoted and second.version == "2" and "as good or better" in second.reason

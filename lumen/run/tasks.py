@@ -18,7 +18,6 @@ from tqdm import tqdm
 
 from lumen.config import get_settings
 from lumen.db import connect, one
-from lumen.errors import LumenError
 from lumen.vocabulary import state_codes, station_codes
 from lumen.window import parse_instant, parse_window
 
@@ -172,11 +171,9 @@ def train(run_id: str, start: str, end: str, stations: str = "", test_from: str 
     lo, hi = parse_window(start, end)
     codes = station_codes(stations) or None
     cut = parse_instant(test_from) if test_from else None
-    choice = {"compare": None, "on": True, "off": False}
-    if neighbours not in choice:
-        raise LumenError(f"neighbours must be compare, on or off, not {neighbours!r}")
+    use = {"compare": None, "on": True, "off": False}[neighbours]  # TrainParams admits only these three
     try:
-        result = fit_and_log(settings, lo, hi, codes, cut, git_commit(settings.root), choice[neighbours])
+        result = fit_and_log(settings, lo, hi, codes, cut, git_commit(settings.root), use)
     except NotEnoughData as exc:
         if when_short != "wait":
             raise

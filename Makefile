@@ -32,6 +32,7 @@ $(VENV)/.installed: pyproject.toml requirements/lumen.lock
 	@$(BIN)/python -m pip install $(PIP_FLAGS) -c requirements/lumen.lock -e '.[dev]' >$(VENV)/pip.log 2>&1 \
 	  || { grep -v '^WARNING: Location' $(VENV)/pip.log | tail -n 30; echo "setup: pip failed (log: $(VENV)/pip.log)"; exit 1; }
 	@$(BIN)/python -m ipykernel install --sys-prefix --name lumen --display-name "LÚMEN (Python 3)" >/dev/null
+	@$(BIN)/python -m lumen.validate.docs_assets  # Data Docs' CSS/JS, for offline pages
 	@if git rev-parse --git-dir >/dev/null 2>&1; then $(BIN)/nbstripout --install; fi
 	@touch $@
 
@@ -58,14 +59,15 @@ STACK := $(PYTHON) scripts/stack_mode.py
 up: ## start the stack (Docker if an engine answers, else native: db, MLflow, Mage, JupyterLab)
 	@if [ "$$($(STACK) up)" = docker ]; then $(MAKE) --no-print-directory .env \
 	  && { [ -n "$$($(COMPOSE) ps -q 2>/dev/null)" ] || $(PYTHON) scripts/ports_free.py; } \
-	  && $(COMPOSE) up -d $(if $(filter 0,$(LUMEN_COMPOSE_BUILD)),,--build); \
-	else $(MAKE) --no-print-directory setup && $(LUMEN) db up && $(LUMEN) mlflow start && $(LUMEN) pipeline start \
+	  && $(COMPOSE) up -d $(if $(filter 0,$(LUMEN_COMPOSE_BUILD)),,--build) \
+	  && { grep -qE '^INMET_TOKEN=.+' .env || echo "up: schedule inmet_hourly is paused: no INMET_TOKEN in .env (set it, then make up)"; }; \
+	else $(MAKE) --no-print-directory setup && $(LUMEN) db start && $(LUMEN) mlflow start && $(LUMEN) pipeline start \
 	  && $(LUMEN) lab start; fi
 
 down: ## stop the stack (data is kept)
 	@for mode in $$($(STACK) down); do \
 	  if [ "$$mode" = docker ]; then $(COMPOSE) down; \
-	  elif [ -x $(LUMEN) ]; then $(LUMEN) lab stop; $(LUMEN) pipeline stop; $(LUMEN) mlflow stop; $(LUMEN) db down; \
+	  elif [ -x $(LUMEN) ]; then $(LUMEN) lab stop; $(LUMEN) pipeline stop; $(LUMEN) mlflow stop; $(LUMEN) db stop; \
 	  else echo "nothing to stop"; fi; \
 	done
 
@@ -93,7 +95,7 @@ DEMO_MODEL     := lumen-demo-next-hour-temperature
 DEMO_HINDCAST  := 2024-11-18
 
 demo: setup ## the main job: the pipeline (Mage → Papermill steps) on the offline sample, then where to look
-	@$(LUMEN) db up
+	@$(LUMEN) db start
 	@$(LUMEN) sample --out $(SAMPLE_DIR) --start $(SAMPLE_START) --days 21
 	@$(LUMEN) stations --file $(SAMPLE_DIR)/api/estacoes_T.json --save >/dev/null
 	@$(LUMEN) pipeline run backfill --archive $(SAMPLE_DIR)/archive/2024.zip --start $(SAMPLE_START) --end $(SAMPLE_END) --stations $(SAMPLE_STATIONS)
@@ -106,12 +108,12 @@ demo: setup ## the main job: the pipeline (Mage → Papermill steps) on the offl
 	@$(LUMEN) status
 
 pipeline: setup ## one run of inmet_hourly (INMET API; needs INMET_TOKEN and network)
-	@$(LUMEN) db up >/dev/null
+	@$(LUMEN) db start >/dev/null
 	@$(LUMEN) pipeline run hourly $(if $(STATIONS),--stations $(STATIONS))
 
 backfill: setup ## inmet_backfill: make backfill YEARS=2023,2024 [STATIONS=A807,A652] [UF=PR]
 	@test -n "$(YEARS)" || { echo "make backfill: give YEARS=2024 (or YEARS=path/to/2024.zip)"; exit 2; }
-	@$(LUMEN) db up >/dev/null
+	@$(LUMEN) db start >/dev/null
 	@$(LUMEN) pipeline run backfill --archive $(YEARS) $(if $(STATIONS),--stations $(STATIONS)) $(if $(UF),--uf $(UF))
 
 test: setup ## run every test (real PostgreSQL, Papermill, mage run)
@@ -130,7 +132,7 @@ lint: setup ## ruff and mypy
 
 lab: setup ## JupyterLab on the lumen env, rooted at notebooks/, on 127.0.0.1:LUMEN_LAB_PORT (8888; token in .env)
 	@if [ "$$($(STACK) lab)" = docker ]; then $(COMPOSE) up -d jupyterlab; \
-	else $(LUMEN) db up >/dev/null && $(LUMEN) lab start; fi
+	else $(LUMEN) db start >/dev/null && $(LUMEN) lab start; fi
 
 strip: setup ## strip outputs from every notebook (also done by the nbstripout git filter make setup installs)
 	@$(BIN)/nbstripout notebooks/*/*.ipynb && echo "notebooks stripped"

@@ -21,8 +21,15 @@ def measure_alerts(settings, year: int, root) -> dict:
     observed = [r for r in rules.load(root / "alerts" / "rules.yml") if r.kind in OBSERVED]
     with connect("pipeline", settings) as conn:
         start = time.perf_counter()
-        whole = episodes.evaluate(conn, observed, "bench-alerts", datetime(year, 1, 1, tzinfo=UTC),
-                                  datetime(year + 1, 1, 1, tzinfo=UTC), NOW, timedelta(hours=24))  # fmt: skip
+        whole = episodes.evaluate(
+            conn,
+            observed,
+            "bench-alerts",
+            datetime(year, 1, 1, tzinfo=UTC),
+            datetime(year + 1, 1, 1, tzinfo=UTC),
+            NOW,
+            timedelta(hours=24),
+        )
         conn.commit()
         year_s = time.perf_counter() - start
         hours = []
@@ -35,5 +42,9 @@ def measure_alerts(settings, year: int, root) -> dict:
         by_rule = dict(
             conn.execute("SELECT rule, count(*) FROM analytics.alert_events GROUP BY 1 ORDER BY 1").fetchall()
         )
-    return {"alert_year_s": year_s, "alert_hour_s": statistics.median(hours), "alert_episodes": whole.opened,
-            "alert_episodes_by_rule": by_rule}  # fmt: skip
+    return {
+        "alert_year_s": year_s,
+        "alert_hour_s": statistics.median(hours),
+        "alert_episodes": whole.opened,
+        "alert_episodes_by_rule": by_rule,
+    }

@@ -34,8 +34,10 @@ def measure_analytics(settings, url: str, bench_db: str) -> dict:
     migrate(settings.model_copy(update={"database_url": SecretStr(old_url)}), up_to=12)
     with psycopg.connect(url) as src, psycopg.connect(old_url) as dst:
         for table in ("processed_data.stations", "processed_data.observations"):
-            with src.cursor().copy(f"COPY {table} TO STDOUT (FORMAT binary)") as out, \
-                    dst.cursor().copy(f"COPY {table} FROM STDIN (FORMAT binary)") as into:  # fmt: skip
+            with (
+                src.cursor().copy(f"COPY {table} TO STDOUT (FORMAT binary)") as out,
+                dst.cursor().copy(f"COPY {table} FROM STDIN (FORMAT binary)") as into,
+            ):
                 for chunk in out:
                     into.write(chunk)
         dst.commit()
@@ -47,5 +49,9 @@ def measure_analytics(settings, url: str, bench_db: str) -> dict:
         plpgsql = time.perf_counter() - start
     with psycopg.connect(replace(admin, dbname="postgres").url(), autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(old_db)))
-    return {"full_analytics_rebuild_s": rebuild, "dbt_startup_s": startup, "plpgsql_refresh_s": plpgsql,
-            "analytics_rows": built.models}  # fmt: skip
+    return {
+        "full_analytics_rebuild_s": rebuild,
+        "dbt_startup_s": startup,
+        "plpgsql_refresh_s": plpgsql,
+        "analytics_rows": built.models,
+    }

@@ -26,12 +26,22 @@ def measure_keyed_copy(url: str, files: list[Path], rows: int) -> float:
             out.writelines(prepared.chunks)
     cols = prepared.columns()
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("DROP TABLE IF EXISTS bench_keyed; CREATE TABLE bench_keyed (LIKE raw_data.inmet_observations "
-                     "INCLUDING ALL)")  # fmt: skip
+        conn.execute(
+            "DROP TABLE IF EXISTS bench_keyed; CREATE TABLE bench_keyed (LIKE raw_data.inmet_observations "
+            "INCLUDING ALL)"
+        )
     psql = str(server.bin_dir() / "psql")
     start = time.perf_counter()
-    subprocess.run([psql, url, "-qc", f"\\copy bench_keyed ({', '.join(cols)}) FROM '{rewritten}' "
-                    "WITH (FORMAT text, DELIMITER ';', ENCODING 'LATIN1')"], check=True)  # fmt: skip
+    subprocess.run(
+        [
+            psql,
+            url,
+            "-qc",
+            f"\\copy bench_keyed ({', '.join(cols)}) FROM '{rewritten}' "
+            "WITH (FORMAT text, DELIMITER ';', ENCODING 'LATIN1')",
+        ],
+        check=True,
+    )
     seconds = time.perf_counter() - start
     with psycopg.connect(url, autocommit=True) as conn:
         assert conn.execute("SELECT count(*) FROM bench_keyed").fetchone()[0] == rows

@@ -35,8 +35,14 @@ def mlflow_for(settings, state: Path) -> Iterator:
     admin = dbc.admin_conn(settings)
     with psycopg.connect(replace(admin, dbname="postgres").url(), autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(MLFLOW_DB)))
-        ours = settings.model_copy(update={"mlflow_uri": f"http://127.0.0.1:{port}", "mlflow_database": MLFLOW_DB,
-                                           "forecast_model": MODEL, "state_dir": state})  # fmt: skip
+        ours = settings.model_copy(
+            update={
+                "mlflow_uri": f"http://127.0.0.1:{port}",
+                "mlflow_database": MLFLOW_DB,
+                "forecast_model": MODEL,
+                "state_dir": state,
+            }
+        )
         mlflow_db.ensure(conn, ours)
     mlflow_server.start(ours)
     try:
@@ -48,8 +54,11 @@ def mlflow_for(settings, state: Path) -> Iterator:
 
 
 def mlflow_env(settings) -> dict[str, str]:
-    return {"LUMEN_MLFLOW_URI": settings.mlflow_uri, "LUMEN_MLFLOW_DATABASE": settings.mlflow_database,
-            "LUMEN_FORECAST_MODEL": settings.forecast_model}  # fmt: skip
+    return {
+        "LUMEN_MLFLOW_URI": settings.mlflow_uri,
+        "LUMEN_MLFLOW_DATABASE": settings.mlflow_database,
+        "LUMEN_FORECAST_MODEL": settings.forecast_model,
+    }
 
 
 def measure_training(lumen: str, env: dict[str, str], year: int) -> dict:

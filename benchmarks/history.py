@@ -113,8 +113,21 @@ def floor_home(work: Path, project_copy: Callable[[Path], Path]) -> Path:
 def measure_floor(lumen: str, env: dict[str, str], home: Path, day: str, stations: list[str]) -> float:
     """The orchestration floor: the hourly pipeline's shape, run by `mage run`, with empty steps."""
     floor_env = {**env, "LUMEN_HOME": str(home), "LUMEN_STATE_DIR": str(home / ".lumen")}
-    done, seconds, _ = run_sampled([lumen, "pipeline", "run", "hourly", "--stations", ",".join(stations),
-                                    "--start", f"{day}T00:00", "--end", f"{day}T01:00"], floor_env)  # fmt: skip
+    done, seconds, _ = run_sampled(
+        [
+            lumen,
+            "pipeline",
+            "run",
+            "hourly",
+            "--stations",
+            ",".join(stations),
+            "--start",
+            f"{day}T00:00",
+            "--end",
+            f"{day}T01:00",
+        ],
+        floor_env,
+    )
     if done.returncode != 0:
         raise SystemExit(f"the orchestration floor's run failed: {(done.stdout + done.stderr)[-2000:]}")
     return seconds
@@ -122,8 +135,18 @@ def measure_floor(lumen: str, env: dict[str, str], home: Path, day: str, station
 
 def backfill_year(lumen: str, env: dict[str, str], zip_path: Path, year: int) -> tuple[float, float]:
     """`lumen pipeline run backfill` of one year's ZIP, as a user runs it: (wall s, peak RSS MiB of the tree)."""
-    cmd = [lumen, "pipeline", "run", "backfill", "--archive", str(zip_path), "--start", f"{year}-01-01",
-           "--end", f"{year}-12-31"]  # fmt: skip
+    cmd = [
+        lumen,
+        "pipeline",
+        "run",
+        "backfill",
+        "--archive",
+        str(zip_path),
+        "--start",
+        f"{year}-01-01",
+        "--end",
+        f"{year}-12-31",
+    ]
     done, seconds, peak = run_sampled(cmd, env, every_s=0.2, tree=True)
     if done.returncode != 0:
         raise SystemExit(f"the backfill of {year} failed: {(done.stdout + done.stderr)[-3000:]}")
@@ -136,8 +159,12 @@ def measure_history(n: int, stations: int, work: Path, bench: dict, log: Callabl
     shutil.rmtree(work, ignore_errors=True)
     settings, url = bench["settings"]()
     home = bench["project_copy"](work)
-    env = {**bench["env_for"](settings), "LUMEN_HOME": str(home), "LUMEN_STATE_DIR": str(home / ".lumen"),
-           "LUMEN_MAGE_BIN": str(bench["root"] / ".venv-mage/bin/mage")}  # fmt: skip
+    env = {
+        **bench["env_for"](settings),
+        "LUMEN_HOME": str(home),
+        "LUMEN_STATE_DIR": str(home / ".lumen"),
+        "LUMEN_MAGE_BIN": str(bench["root"] / ".venv-mage/bin/mage"),
+    }
     per_year, disk_years, body = [], [], None
     before = disk_bytes(url)
     for i, year in enumerate(years, start=1):
@@ -153,10 +180,13 @@ def measure_history(n: int, stations: int, work: Path, bench: dict, log: Callabl
         per_year.append(entry)
         disk_years.append({"year": year, "csv_bytes": csv_bytes, **grown(before, after)})
         before = after
-        log(f"    {wall:.1f} s (" + ", ".join(f"{s} {entry[f'{s}_s']}" for s in STEPS)
+        log(
+            f"    {wall:.1f} s ("
+            + ", ".join(f"{s} {entry[f'{s}_s']}" for s in STEPS)
             + f"; alerts {alerts_s:.1f}), {rows:,} rows, peak RSS {peak:.0f} MiB; disk +"
             + ", ".join(f"{s} {disk_years[-1][s] / 2**20:.0f} MiB" for s in SCHEMAS)
-            + f" for {csv_bytes / 2**20:.0f} MiB of CSV")  # fmt: skip
+            + f" for {csv_bytes / 2**20:.0f} MiB of CSV"
+        )
         zip_path.unlink()
         if year != years[-1]:
             body.unlink()
@@ -165,13 +195,15 @@ def measure_history(n: int, stations: int, work: Path, bench: dict, log: Callabl
     log(f"year floor: \\copy of {last}'s CSV, then a bare INSERT…SELECT with casts")
     copy_s = body_rows / bench["measure_copy"](url, body, body_rows)
     bare_s = bench["measure_bare"](settings, last)
-    out.update(year_floor_copy_s=round(copy_s, 2), year_floor_insert_s=round(bare_s, 2),
-               year_floor_s=round(copy_s + bare_s, 2))  # fmt: skip
+    out.update(
+        year_floor_copy_s=round(copy_s, 2), year_floor_insert_s=round(bare_s, 2), year_floor_s=round(copy_s + bare_s, 2)
+    )
     log(f"    {copy_s:.1f} + {bare_s:.1f} s")
     day = f"{last + 1}-01-01"
     log("orchestration floor: the hourly pipeline with steps that only import lumen")
-    out["orchestration_floor_s"] = round(measure_floor(bench["lumen"], env, floor_home(work, bench["project_copy"]),
-                                                       day, bench["hourly_codes"]), 2)  # fmt: skip
+    out["orchestration_floor_s"] = round(
+        measure_floor(bench["lumen"], env, floor_home(work, bench["project_copy"]), day, bench["hourly_codes"]), 2
+    )
     log(f"    {out['orchestration_floor_s']} s")
     log(f"hourly run via mage run with {n} years of history")
     with bench["mlflow_for"](settings, home / ".lumen") as ml:

@@ -44,24 +44,35 @@ def table(h: dict) -> str:
     for name, v, target, ok in targets(h):
         verdict = "" if ok is None else "met" if ok else "NOT met"
         lines.append(f"| {name} | {v:,.2f} | {target} | {verdict} |")
-    lines += ["", "| year | years loaded before | ingest s | clean s | validate s | publish s (alerts) | total s "
-              "| rows/s | peak RSS MiB | disk raw / processed / analytics MiB | CSV MiB |",
-              "|---|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    lines += [
+        "",
+        "| year | years loaded before | ingest s | clean s | validate s | publish s (alerts) | total s "
+        "| rows/s | peak RSS MiB | disk raw / processed / analytics MiB | CSV MiB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for i, (y, d) in enumerate(zip(h["per_year"], h["disk_bytes"]["per_year"], strict=True)):
         mib = " / ".join(f"{d[s] / 2**20:,.0f}" for s in ("raw_data", "processed_data", "analytics"))
-        lines.append(f"| {y['year']} | {i} | {y['ingest_s']:g} | {y['clean_s']:g} | {y['validate_s']:g} | "
-                     f"{y['publish_s']:g} ({y['alerts_s']:g}) | {y['total_s']:g} | {y['rows_per_s']:,} | "
-                     f"{y['peak_rss_mib']:,} | {mib} | {d['csv_bytes'] / 2**20:,.0f} |")  # fmt: skip
-    lines += ["", f"Floors: year {h['year_floor_s']:g} s (`\\copy` {h['year_floor_copy_s']:g} s + bare INSERT…SELECT "
-              f"{h['year_floor_insert_s']:g} s); orchestration {h['orchestration_floor_s']:g} s. Hourly run "
-              f"{h['hourly_mage_run_s']:g} s (per step: " + ", ".join(f"{k} {v:g}" for k, v in
-                                                                     h["hourly_steps_s"].items()) + "). "
-              f"Full analytics rebuild {h['full_analytics_rebuild_s']:g} s; GX of {h['years'][-1]} "
-              f"{h['gx_year_s']:g} s.",
-              "", "Disk at the end (tables + indexes): " + ", ".join(
-                  f"{s} {(v['table_bytes'] + v['index_bytes']) / 2**20:,.0f} MiB "
-                  f"(indexes {v['index_bytes'] / 2**20:,.0f})"
-                  for s, v in h["disk_bytes"]["per_schema"].items())]  # fmt: skip
+        lines.append(
+            f"| {y['year']} | {i} | {y['ingest_s']:g} | {y['clean_s']:g} | {y['validate_s']:g} | "
+            f"{y['publish_s']:g} ({y['alerts_s']:g}) | {y['total_s']:g} | {y['rows_per_s']:,} | "
+            f"{y['peak_rss_mib']:,} | {mib} | {d['csv_bytes'] / 2**20:,.0f} |"
+        )
+    lines += [
+        "",
+        f"Floors: year {h['year_floor_s']:g} s (`\\copy` {h['year_floor_copy_s']:g} s + bare INSERT…SELECT "
+        f"{h['year_floor_insert_s']:g} s); orchestration {h['orchestration_floor_s']:g} s. Hourly run "
+        f"{h['hourly_mage_run_s']:g} s (per step: "
+        + ", ".join(f"{k} {v:g}" for k, v in h["hourly_steps_s"].items())
+        + "). "
+        f"Full analytics rebuild {h['full_analytics_rebuild_s']:g} s; GX of {h['years'][-1]} "
+        f"{h['gx_year_s']:g} s.",
+        "",
+        "Disk at the end (tables + indexes): "
+        + ", ".join(
+            f"{s} {(v['table_bytes'] + v['index_bytes']) / 2**20:,.0f} MiB (indexes {v['index_bytes'] / 2**20:,.0f})"
+            for s, v in h["disk_bytes"]["per_schema"].items()
+        ),
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -73,8 +73,10 @@ def bench_settings(fresh: bool = True):
 
 def env_for(settings) -> dict[str, str]:
     env = {**os.environ, "LUMEN_DATABASE_URL": settings.database_url.get_secret_value(), **mlflow_env(settings)}
-    for key, secret in (("LUMEN_PIPELINE_PASSWORD", settings.pipeline_password),
-                        ("LUMEN_READER_PASSWORD", settings.reader_password)):  # fmt: skip
+    for key, secret in (
+        ("LUMEN_PIPELINE_PASSWORD", settings.pipeline_password),
+        ("LUMEN_READER_PASSWORD", settings.reader_password),
+    ):
         if secret is not None:
             env[key] = secret.get_secret_value()
     return env
@@ -87,8 +89,9 @@ def measure_copy(url: str, data_file: Path, rows: int) -> float:
         conn.execute(f"DROP TABLE IF EXISTS bench_copy; CREATE TABLE bench_copy ({cols})")
     psql = str(server.bin_dir() / "psql")
     start = time.perf_counter()
-    subprocess.run([psql, url, "-qc", f"\\copy bench_copy FROM '{data_file}' WITH (FORMAT text, DELIMITER ';')"],
-                   check=True)  # fmt: skip
+    subprocess.run(
+        [psql, url, "-qc", f"\\copy bench_copy FROM '{data_file}' WITH (FORMAT text, DELIMITER ';')"], check=True
+    )
     seconds = time.perf_counter() - start
     with psycopg.connect(url, autocommit=True) as conn:
         assert conn.execute("SELECT count(*) FROM bench_copy").fetchone()[0] == rows
@@ -145,8 +148,13 @@ def measure_clean(settings, year: int) -> tuple[float, float]:
     bare = measure_bare(settings, year)
     with connect("pipeline", settings) as conn:
         start = time.perf_counter()
-        transform.clean(conn, datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC), "bench-clean",
-                        on_invalid="quarantine")  # fmt: skip
+        transform.clean(
+            conn,
+            datetime(year, 1, 1, tzinfo=UTC),
+            datetime(year + 1, 1, 1, tzinfo=UTC),
+            "bench-clean",
+            on_invalid="quarantine",
+        )
         clean = time.perf_counter() - start
     return clean, bare
 
@@ -181,10 +189,20 @@ def measure_hourly(settings, home: Path, stations: int = 670, day: str = "2025-0
     from tests.fakes.http import FakeServer
 
     codes = hourly_codes(stations)
-    station_list = [{"CD_ESTACAO": c, "DC_NOME": f"BENCH {c}", "SG_ESTADO": "PR", "VL_LATITUDE": "-25.4",
-                     "VL_LONGITUDE": "-49.2", "VL_ALTITUDE": "900", "CD_SITUACAO": "Operante",
-                     "TP_ESTACAO": "Automatica", "DT_INICIO_OPERACAO": "2010-01-01T21:00:00.000-03:00"}
-                    for c in codes]  # fmt: skip
+    station_list = [
+        {
+            "CD_ESTACAO": c,
+            "DC_NOME": f"BENCH {c}",
+            "SG_ESTADO": "PR",
+            "VL_LATITUDE": "-25.4",
+            "VL_LONGITUDE": "-49.2",
+            "VL_ALTITUDE": "900",
+            "CD_SITUACAO": "Operante",
+            "TP_ESTACAO": "Automatica",
+            "DT_INICIO_OPERACAO": "2010-01-01T21:00:00.000-03:00",
+        }
+        for c in codes
+    ]
 
     def record(code: str) -> bytes:
         rec = {"CD_ESTACAO": code, "DT_MEDICAO": day, "HR_MEDICAO": "0000", "TEM_INS": "21.5",
@@ -202,9 +220,23 @@ def measure_hourly(settings, home: Path, stations: int = 670, day: str = "2025-0
                "LUMEN_STATE_DIR": str(home / ".lumen"),
                "LUMEN_MAGE_BIN": str(ROOT / ".venv-mage/bin/mage")}  # fmt: skip
         start = time.perf_counter()
-        out = subprocess.run([LUMEN, "pipeline", "run", "hourly", "--stations", ",".join(codes),
-                              "--start", f"{day}T00:00", "--end", f"{day}T01:00"],
-                             env=env, capture_output=True, text=True)  # fmt: skip
+        out = subprocess.run(
+            [
+                LUMEN,
+                "pipeline",
+                "run",
+                "hourly",
+                "--stations",
+                ",".join(codes),
+                "--start",
+                f"{day}T00:00",
+                "--end",
+                f"{day}T01:00",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         seconds = time.perf_counter() - start
     if out.returncode != 0:
         log(f"hourly run failed, not counted: {(out.stdout + out.stderr)[-1500:]}")
@@ -283,9 +315,12 @@ def main() -> None:
         help="history mode: N (alone: 5) consecutive years × --stations loaded one by one (5 take ~20 min here)",
     )
     parser.add_argument("--stations", type=int, default=600, help="history mode: stations per year")
-    parser.add_argument("--forecast-only", action="store_true",
-                        help="only load the year, then the forecast's figures and the hourly run (printed; "
-                             "benchmarks/results untouched)")  # fmt: skip
+    parser.add_argument(
+        "--forecast-only",
+        action="store_true",
+        help="only load the year, then the forecast's figures and the hourly run (printed; "
+        "benchmarks/results untouched)",
+    )
     args = parser.parse_args()
     if args.years:
         return history(args)
@@ -300,8 +335,12 @@ def main() -> None:
             body = f.read_bytes().split(b"\n", 9)[9]
             out.write(body)  # 19 values and the trailing `;`: 20 text columns
     rows = stations * HOURS
-    results: dict = {"rows": rows, "stations": stations, "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                     "machine": f"{platform.machine()}, {os.cpu_count()} cores"}  # fmt: skip
+    results: dict = {
+        "rows": rows,
+        "stations": stations,
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+    }
     settings, url = bench_settings()
     if args.forecast_only or args.alerts_only:
         from lumen.clean import transform
@@ -310,8 +349,13 @@ def main() -> None:
 
         measure_ingest(work / "csv", settings)
         with connect("pipeline", settings) as conn:
-            transform.clean(conn, datetime(2024, 1, 1, tzinfo=UTC), datetime(2025, 1, 1, tzinfo=UTC), "bench-clean",
-                            on_invalid="quarantine")  # fmt: skip
+            transform.clean(
+                conn,
+                datetime(2024, 1, 1, tzinfo=UTC),
+                datetime(2025, 1, 1, tzinfo=UTC),
+                "bench-clean",
+                on_invalid="quarantine",
+            )
         if args.alerts_only:
             analytics.build(settings, full_refresh=True)
             results.update(measure_alerts(settings, 2024, ROOT))
@@ -336,8 +380,12 @@ def main() -> None:
         runs.append(measure_ingest(work / "csv", settings))
     seconds, loaded = statistics.median(r[0] for r in runs), runs[-1][2]
     rss = max(r[1] for r in runs)
-    results.update(ingest_rows_per_s=loaded / seconds, ingest_peak_rss_mib=rss, ingest_s=seconds,
-                   ingest_runs_s=[round(r[0], 2) for r in runs])  # fmt: skip
+    results.update(
+        ingest_rows_per_s=loaded / seconds,
+        ingest_peak_rss_mib=rss,
+        ingest_s=seconds,
+        ingest_runs_s=[round(r[0], 2) for r in runs],
+    )
     log(f"    {loaded:,} rows in {seconds:.1f} s = {loaded / seconds:,.0f} rows/s, peak RSS {rss:.0f} MiB")
     log("4/7 clean + checks, and a bare INSERT…SELECT with casts")
     results["clean_s"], results["bare_insert_select_s"] = measure_clean(settings, 2024)
@@ -350,8 +398,10 @@ def main() -> None:
     )
     log("4c  alert rules over the year, then over one hour with the year loaded")
     results.update(measure_alerts(settings, 2024, ROOT))
-    log(f"    year {results['alert_year_s']:.2f} s ({results['alert_episodes']:,} episodes), "
-        f"one hour {results['alert_hour_s']:.3f} s")  # fmt: skip
+    log(
+        f"    year {results['alert_year_s']:.2f} s ({results['alert_episodes']:,} episodes), "
+        f"one hour {results['alert_hour_s']:.3f} s"
+    )
     home = project_copy(work)
     log("5/7 Great Expectations over the year")
     results["gx_import_s"], results["gx_year_s"] = measure_gx(settings, 2024, home)

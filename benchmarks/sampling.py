@@ -9,8 +9,9 @@ import tempfile
 import time
 
 
-def run_sampled(cmd: list[str], env: dict[str, str], every_s: float = 0.05, tree: bool = False
-                ) -> tuple[subprocess.CompletedProcess, float, float]:  # fmt: skip
+def run_sampled(
+    cmd: list[str], env: dict[str, str], every_s: float = 0.05, tree: bool = False
+) -> tuple[subprocess.CompletedProcess, float, float]:
     """(the finished process with its output, wall seconds, peak RSS in MiB). `tree`: the peak of the
     RSS summed over the process and all its descendants (a pipeline run: Mage, steps, kernels)."""
     import psutil

@@ -13,7 +13,8 @@ COPY lumen lumen
 # id=ca,src=…`): used for pip only and never stored in a layer; without it, pip's own certificates.
 RUN --mount=type=secret,id=ca if [ -s /run/secrets/ca ]; then export PIP_CERT=/run/secrets/ca; fi \
  && pip install -c requirements/lumen.lock -e '.[lab]' \
- && python -m ipykernel install --sys-prefix --name lumen --display-name "LÚMEN (Python 3)"
+ && python -m ipykernel install --sys-prefix --name lumen --display-name "LÚMEN (Python 3)" \
+ && python -m lumen.validate.docs_assets
 COPY . .
 RUN useradd --create-home --uid 1000 lumen && mkdir -p runs reports .lumen && chown -R lumen /app
 USER lumen

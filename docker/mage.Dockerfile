@@ -19,11 +19,13 @@ COPY lumen lumen
 RUN --mount=type=secret,id=ca if [ -s /run/secrets/ca ]; then export PIP_CERT=/run/secrets/ca; fi \
  && python -m venv /opt/lumen \
  && /opt/lumen/bin/pip install -c requirements/lumen.lock -e . \
- && /opt/lumen/bin/python -m ipykernel install --sys-prefix --name lumen --display-name "LÚMEN (Python 3)"
+ && /opt/lumen/bin/python -m ipykernel install --sys-prefix --name lumen --display-name "LÚMEN (Python 3)" \
+ && /opt/lumen/bin/python -m lumen.validate.docs_assets
 COPY . .
 # the same user as the jupyterlab image (uid 1000): both write the shared `runs` volume, whose
 # files then have one owner whichever container made them (a new named volume takes /app/runs'
 # ownership from the image)
 RUN useradd --create-home --uid 1000 lumen && mkdir -p runs .lumen/mage_data && chown -R lumen /app
 USER lumen
-CMD ["mage", "start", "mage_project", "--host", "0.0.0.0", "--port", "6789"]
+# the triggers first: Mage's triggers.yaml is written from LÚMEN's schedules (lumen/run/schedules.py)
+CMD ["sh", "-c", "/opt/lumen/bin/lumen pipeline triggers && exec mage start mage_project --host 0.0.0.0 --port 6789"]

@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     lock_gap_s: float = Field(120.0, ge=0, validation_alias="LUMEN_LOCK_GAP_S")
     mage_bin: Path | None = Field(None, validation_alias="LUMEN_MAGE_BIN")
     mage_port: int = Field(6789, ge=1, le=65535, validation_alias="LUMEN_MAGE_PORT")
+    schedule_hourly: str = Field("@hourly", min_length=1, validation_alias="LUMEN_SCHEDULE_HOURLY")
+    schedule_train: str = Field("0 3 * * *", min_length=1, validation_alias="LUMEN_SCHEDULE_TRAIN")
     lab_port: int = Field(8888, ge=1, le=65535, validation_alias="LUMEN_LAB_PORT")
 
     alert_rules: Path | None = Field(None, validation_alias="LUMEN_ALERT_RULES")

@@ -32,5 +32,7 @@ def database_down(exc: BaseException | None) -> bool:
     return False
 
 
-DATABASE_DOWN = ("is PostgreSQL running? `lumen db up` starts the embedded one (`lumen db status` says where it is), "
-                 "then run the command again; --debug shows the traceback")  # fmt: skip
+DATABASE_DOWN = (
+    "is PostgreSQL running? `lumen db start` starts the embedded one (`lumen db status` says where it is), "
+    "then run the command again; --debug shows the traceback"
+)

@@ -58,10 +58,15 @@ def load(stations: str, start: str, end: str, settings: Settings | None = None) 
     params = {"codes": codes, "start": start, "end": end}
     with eng.connect() as conn:
         if not codes:  # every station with data in the window
-            params["codes"] = codes = list(conn.execute(text(
-                "SELECT DISTINCT station_code FROM analytics.daily_station_summary "
-                "WHERE local_date BETWEEN :start AND :end ORDER BY 1"
-            ), params).scalars())  # fmt: skip
+            params["codes"] = codes = list(
+                conn.execute(
+                    text(
+                        "SELECT DISTINCT station_code FROM analytics.daily_station_summary "
+                        "WHERE local_date BETWEEN :start AND :end ORDER BY 1"
+                    ),
+                    params,
+                ).scalars()
+            )
         daily = pd.read_sql_query(
             text(
                 "SELECT * FROM analytics.daily_station_summary WHERE station_code = ANY(:codes) "
@@ -70,14 +75,7 @@ def load(stations: str, start: str, end: str, settings: Settings | None = None) 
             conn,
             params=params,
         )
-        latest = pd.read_sql_query(
-            text(
-                "SELECT station_code, name, uf, observed_at, air_temp_c, rel_humidity_pct, precip_mm, wind_speed_ms, "
-                "hours_since_last_data FROM analytics.latest_readings WHERE station_code = ANY(:codes) ORDER BY 1"
-            ),
-            conn,
-            params=params,
-        )
+        latest = pd.read_sql_query(text(_LATEST), conn, params=params)
         quality = pd.read_sql_query(
             text(
                 "SELECT station_code, count(*) AS days, round(avg(completeness_pct)::numeric, 1) AS completeness_pct, "
@@ -89,10 +87,17 @@ def load(stations: str, start: str, end: str, settings: Settings | None = None) 
         )
         forecast, skill = _forecasts(conn, params)
         alerts = _alerts(conn, params)
-        cleaned = 0 if not daily.empty else conn.execute(text(
-            "SELECT count(*) FROM processed_data.observations WHERE local_date BETWEEN :start AND :end "
-            "AND (cardinality(CAST(:codes AS text[])) = 0 OR station_code = ANY(:codes))"
-        ), {**params, "codes": station_codes(stations)}).scalar_one()  # fmt: skip
+        cleaned = (
+            0
+            if not daily.empty
+            else conn.execute(
+                text(
+                    "SELECT count(*) FROM processed_data.observations WHERE local_date BETWEEN :start AND :end "
+                    "AND (cardinality(CAST(:codes AS text[])) = 0 OR station_code = ANY(:codes))"
+                ),
+                {**params, "codes": station_codes(stations)},
+            ).scalar_one()
+        )
     eng.dispose()
     if daily.empty:
         who = ", ".join(station_codes(stations)) or "any station"
@@ -108,6 +113,32 @@ def load(stations: str, start: str, end: str, settings: Settings | None = None) 
         )
     names = dict(zip(latest["station_code"], latest["name"], strict=False))
     return ReportData(codes, start, end, daily, latest, quality, names, forecast, skill, alerts)
+
+
+# Each station's last hour up to the window's end (the end of its local day `end`), and how many hours
+# before that end it came: the report is about its window, not about now (the dashboards' latest_readings).
+_LATEST = """
+SELECT s.station_code, s.name, s.uf, o.observed_at, o.air_temp_c, o.rel_humidity_pct, o.precip_mm, o.wind_speed_ms,
+       round((extract(epoch FROM (CAST(:end AS date) + 1)::timestamp AT TIME ZONE z.zone) - extract(epoch FROM
+             o.observed_at))::numeric / 3600, 1)::float8 AS hours_before_window_end
+FROM processed_data.stations s
+CROSS JOIN LATERAL (SELECT coalesce(s.time_zone, 'America/Sao_Paulo') AS zone) z
+JOIN LATERAL (
+    SELECT * FROM processed_data.observations x
+    WHERE x.station_code = s.station_code AND x.observed_at <= (CAST(:end AS date) + 1)::timestamp AT TIME ZONE z.zone
+    ORDER BY x.observed_at DESC LIMIT 1
+) o ON true
+WHERE s.station_code = ANY(:codes) ORDER BY 1
+"""
+
+ALERTS_SHOWN = 20  # the report's table; `lumen alerts list` has them all
+
+
+def alerts_table(data: ReportData) -> pd.DataFrame:
+    """The most severe episodes first (red, orange, yellow; then the highest peak), at most ALERTS_SHOWN."""
+    rank = data.alerts["level"].map({"red": 0, "orange": 1, "yellow": 2}).fillna(3)
+    worst = data.alerts.assign(_rank=rank).sort_values(["_rank", "peak"], ascending=[True, False], kind="stable")
+    return worst.drop(columns="_rank").head(ALERTS_SHOWN)
 
 
 def _alerts(conn, params: dict) -> pd.DataFrame:
@@ -164,24 +195,38 @@ def forecast_text(data: ReportData) -> str:
             "No next-hour forecasts for these stations and days yet: a model is trained by the daily "
             "`forecast_train` pipeline (or `lumen forecast train`), and the hourly run forecasts from it."
         )
-    models = sorted({f"{safe(n)} v{v}" for n, v in zip(data.forecast["model_name"], data.forecast["model_version"],
-                                                    strict=True)})  # fmt: skip
-    demo = " — the demo's small model, trained on 2½ weeks of the generated sample" if any(
-        "demo" in m for m in models) else ""  # fmt: skip
-    return (f"Air temperature one hour ahead, by {', '.join(models)}{demo}, with its 10–90 % interval, against "
-            "what was then observed. The table compares its mean absolute error with persistence (the next "
-            "hour = the last observed hour).")  # fmt: skip
+    models = sorted(
+        {f"{safe(n)} v{v}" for n, v in zip(data.forecast["model_name"], data.forecast["model_version"], strict=True)}
+    )
+    demo = (
+        " — the demo's small model, trained on 2½ weeks of the generated sample"
+        if any("demo" in m for m in models)
+        else ""
+    )
+    return (
+        f"Air temperature one hour ahead, by {', '.join(models)}{demo}, with its 10–90 % interval, against "
+        "what was then observed. The table compares its mean absolute error with persistence (the next "
+        "hour = the last observed hour)."
+    )
 
 
 def alerts_text(data: ReportData) -> str:
     """What the alerts section says: how many episodes, by level, and that they are not INMET's warnings."""
-    note = ("Exceedances of INMET's warning criteria (`alerts/rules.yml`) found in these stations' data — "
-            "not INMET's official warnings, which are forecasts by its meteorologists.")  # fmt: skip
+    note = (
+        "Exceedances of INMET's warning criteria (`alerts/rules.yml`) found in these stations' data — "
+        "not INMET's official warnings, which are forecasts by its meteorologists."
+    )
     if data.alerts.empty:
         return f"No alert episode in these days. {note}"
     levels = data.alerts["level"].value_counts()
     counts = ", ".join(f"{levels[lv]} {lv}" for lv in ("red", "orange", "yellow") if lv in levels)
-    return f"{len(data.alerts)} episode(s) ({counts}); start times are local. {note}"
+    shown = ""
+    if len(data.alerts) > ALERTS_SHOWN:
+        shown = (
+            f" The table shows the {ALERTS_SHOWN} most severe of {len(data.alerts)}; all of them: "
+            f"`lumen alerts list --station {','.join(data.stations)} --limit 0`."
+        )
+    return f"{len(data.alerts)} episode(s) ({counts}); start times are local.{shown} {note}"
 
 
 def forecast_figure(data: ReportData, most: int = 4):

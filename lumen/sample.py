@@ -43,14 +43,37 @@ class Station:
 # Sample stations modelled on four real ones (rounded coordinates and climate). Their codes start
 # with Z, a letter INMET does not use, and their names say AMOSTRA (sample): the demo can run on a
 # database holding real data and never touch a real row.
-STATIONS: dict[str, Station] = {s.code: s for s in (
-    Station("Z807", "CURITIBA (AMOSTRA)", "PR", "S", -25.4486, -49.2306, 923.0, date(2003, 1, 28), 19.0, 0.6),
-    Station("Z621", "RIO DE JANEIRO - VILA MILITAR (AMOSTRA)", "RJ", "SE", -22.8614, -43.4114, 30.0,
-            date(2007, 4, 13), 25.0, 0.35),
-    Station("Z001", "BRASILIA (AMOSTRA)", "DF", "CO", -15.7894, -47.9258, 1160.0, date(2000, 5, 7), 22.0, 0.3),
-    Station("Z652", "RIO DE JANEIRO - FORTE DE COPACABANA (AMOSTRA)", "RJ", "SE", -22.9883, -43.1903, 26.0,
-            date(2007, 5, 15), 24.0, 0.4),
-)}  # fmt: skip
+STATIONS: dict[str, Station] = {
+    s.code: s
+    for s in (
+        Station("Z807", "CURITIBA (AMOSTRA)", "PR", "S", -25.4486, -49.2306, 923.0, date(2003, 1, 28), 19.0, 0.6),
+        Station(
+            "Z621",
+            "RIO DE JANEIRO - VILA MILITAR (AMOSTRA)",
+            "RJ",
+            "SE",
+            -22.8614,
+            -43.4114,
+            30.0,
+            date(2007, 4, 13),
+            25.0,
+            0.35,
+        ),
+        Station("Z001", "BRASILIA (AMOSTRA)", "DF", "CO", -15.7894, -47.9258, 1160.0, date(2000, 5, 7), 22.0, 0.3),
+        Station(
+            "Z652",
+            "RIO DE JANEIRO - FORTE DE COPACABANA (AMOSTRA)",
+            "RJ",
+            "SE",
+            -22.9883,
+            -43.1903,
+            26.0,
+            date(2007, 5, 15),
+            24.0,
+            0.4,
+        ),
+    )
+}
 SAMPLE_CODES = ",".join(STATIONS)
 MAX_DEW_POINT = 28.0  # °C: Brazil's dew points stay below this; hotter saturated air is not generated
 DEFAULT_START = date(2024, 11, 1)
@@ -100,24 +123,37 @@ def station_hours(st: Station, start: date, days: int) -> list[dict[str, float |
         pressure = pressure0 + 1.2 * math.sin(4 * math.pi * (local_h - 10) / 24) + rng.gauss(0, 0.2)
         rad: float | None
         if 6 <= local_h <= 18:
-            rad = max(0.0, 3300 * math.sin(math.pi * (local_h - 6) / 12.5) * (0.35 if raining else 1.0)
-                      * rng.uniform(0.75, 1.0))  # fmt: skip
+            rad = max(
+                0.0,
+                3300 * math.sin(math.pi * (local_h - 6) / 12.5) * (0.35 if raining else 1.0) * rng.uniform(0.75, 1.0),
+            )
         else:
             rad = None if rng.random() < 0.5 else -round(rng.uniform(0.5, 3.5), 1)
         speed = max(0.0, rng.gammavariate(2.0, 1.0) + (1.0 if not night else 0.0))
         gust = speed * rng.uniform(1.6, 2.6) + 0.5
         prev = (temp_prev if temp_prev is not None else temp, dew_prev if dew_prev is not None else dew)
-        rows.append({
-            "observed_at": t,
-            "CHUVA": round(rng.expovariate(0.6), 1) if raining else 0.0,
-            "PRE_INS": pressure, "PRE_MAX": max(pressure, p_prev or pressure) + 0.2,
-            "PRE_MIN": min(pressure, p_prev or pressure) - 0.2,
-            "RAD_GLO": rad, "TEM_INS": temp, "PTO_INS": dew,
-            "TEM_MAX": max(temp, prev[0]) + 0.3, "TEM_MIN": min(temp, prev[0]) - 0.3,
-            "PTO_MAX": max(dew, prev[1]) + 0.3, "PTO_MIN": min(dew, prev[1]) - 0.3,
-            "UMD_MAX": min(100.0, max(rh, rh_prev or rh) + 2), "UMD_MIN": max(0.0, min(rh, rh_prev or rh) - 2),
-            "UMD_INS": rh, "VEN_DIR": float(rng.randint(0, 360)), "VEN_RAJ": gust, "VEN_VEL": speed,
-        })  # fmt: skip
+        rows.append(
+            {
+                "observed_at": t,
+                "CHUVA": round(rng.expovariate(0.6), 1) if raining else 0.0,
+                "PRE_INS": pressure,
+                "PRE_MAX": max(pressure, p_prev or pressure) + 0.2,
+                "PRE_MIN": min(pressure, p_prev or pressure) - 0.2,
+                "RAD_GLO": rad,
+                "TEM_INS": temp,
+                "PTO_INS": dew,
+                "TEM_MAX": max(temp, prev[0]) + 0.3,
+                "TEM_MIN": min(temp, prev[0]) - 0.3,
+                "PTO_MAX": max(dew, prev[1]) + 0.3,
+                "PTO_MIN": min(dew, prev[1]) - 0.3,
+                "UMD_MAX": min(100.0, max(rh, rh_prev or rh) + 2),
+                "UMD_MIN": max(0.0, min(rh, rh_prev or rh) - 2),
+                "UMD_INS": rh,
+                "VEN_DIR": float(rng.randint(0, 360)),
+                "VEN_RAJ": gust,
+                "VEN_VEL": speed,
+            }
+        )
         temp_prev, dew_prev, rh_prev, p_prev = temp, dew, rh, pressure
     # sensor gaps: a dead humidity sensor for 8 hours, and one station silent for 5 hours
     gap_at = rng.randint(24, max(24, len(rows) - 30))
@@ -216,12 +252,22 @@ def api_records(st: Station, rows: list[dict]) -> list[dict]:
 def station_record(st: Station) -> dict:
     """One `/estacoes/T` entry, in the API's shape and key order."""
     return {
-        "CD_OSCAR": None, "DC_NOME": st.name, "FL_CAPITAL": None, "DT_FIM_OPERACAO": None,
-        "CD_SITUACAO": "Operante", "TP_ESTACAO": "Automatica", "VL_LATITUDE": f"{st.lat:.8f}", "CD_WSI": None,
-        "CD_DISTRITO": None, "VL_ALTITUDE": f"{st.alt:.2f}", "SG_ESTADO": st.uf, "SG_ENTIDADE": "INMET",
-        "CD_ESTACAO": st.code, "VL_LONGITUDE": f"{st.lon:.8f}",
+        "CD_OSCAR": None,
+        "DC_NOME": st.name,
+        "FL_CAPITAL": None,
+        "DT_FIM_OPERACAO": None,
+        "CD_SITUACAO": "Operante",
+        "TP_ESTACAO": "Automatica",
+        "VL_LATITUDE": f"{st.lat:.8f}",
+        "CD_WSI": None,
+        "CD_DISTRITO": None,
+        "VL_ALTITUDE": f"{st.alt:.2f}",
+        "SG_ESTADO": st.uf,
+        "SG_ENTIDADE": "INMET",
+        "CD_ESTACAO": st.code,
+        "VL_LONGITUDE": f"{st.lon:.8f}",
         "DT_INICIO_OPERACAO": f"{st.founded:%Y-%m-%d}T21:00:00.000-03:00",
-    }  # fmt: skip
+    }
 
 
 @dataclass(frozen=True)
@@ -296,5 +342,7 @@ def scale_members(stations: int, year: int) -> Iterator[tuple[str, bytes]]:
         code = f"{chr(ord('S') + n // 1000)}{n % 1000:03d}"
         st = Station(code, f"BENCH {code}", "PR", "S", -25.4, -49.2, 900.0, date(2010, 1, 1), 19.0, 0.6)
         meta = archive_csv(st, [], start, end, era).split(b"\n", 8)[:8]
-        yield (f"INMET_S_PR_{code}_BENCH_{start:%d-%m-%Y}_A_{end:%d-%m-%Y}.CSV",
-               b"\n".join(meta) + b"\n" + templates[n % len(templates)])  # fmt: skip
+        yield (
+            f"INMET_S_PR_{code}_BENCH_{start:%d-%m-%Y}_A_{end:%d-%m-%Y}.CSV",
+            b"\n".join(meta) + b"\n" + templates[n % len(templates)],
+        )

@@ -48,8 +48,11 @@ def taken(port: int) -> bool:
 def main(compose_file: Path, env_file: Path) -> int:
     for port, var in published(compose_file.read_text(), env_values(env_file)):
         if taken(port):
-            what = (f"set {var} in .env to a free port" if var
-                    else f"stop the program using it (`ss -ltnp 'sport = :{port}'` names it)")  # fmt: skip
+            what = (
+                f"set {var} in .env to a free port"
+                if var
+                else f"stop the program using it (`ss -ltnp 'sport = :{port}'` names it)"
+            )
             print(f"make up: port {port} on 127.0.0.1 is taken by another program: {what}", file=sys.stderr)
             return 1
     return 0
@@ -57,5 +60,9 @@ def main(compose_file: Path, env_file: Path) -> int:
 
 if __name__ == "__main__":
     given = sys.argv[1:3]
-    sys.exit(main(Path(given[0]) if given else ROOT / "docker-compose.yml",
-                  Path(given[1]) if len(given) > 1 else ROOT / ".env"))  # fmt: skip
+    sys.exit(
+        main(
+            Path(given[0]) if given else ROOT / "docker-compose.yml",
+            Path(given[1]) if len(given) > 1 else ROOT / ".env",
+        )
+    )

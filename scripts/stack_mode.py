@@ -19,8 +19,16 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-FORCED = {"0": "native", "no": "native", "false": "native", "native": "native",
-          "1": "docker", "yes": "docker", "true": "docker", "docker": "docker"}  # fmt: skip
+FORCED = {
+    "0": "native",
+    "no": "native",
+    "false": "native",
+    "native": "native",
+    "1": "docker",
+    "yes": "docker",
+    "true": "docker",
+    "docker": "docker",
+}
 
 
 def state_dir() -> Path:
@@ -49,8 +57,7 @@ def docker_answers() -> bool:
         return False
 
 
-def modes(action: str, forced: str | None, recorded: str | None, native: bool,
-          engine: Callable[[], bool]) -> list[str]:  # fmt: skip
+def modes(action: str, forced: str | None, recorded: str | None, native: bool, engine: Callable[[], bool]) -> list[str]:
     """The stacks `action` applies to (pure: the caller says what runs and what was recorded)."""
     if forced in FORCED:
         return [FORCED[forced]]
@@ -66,8 +73,13 @@ def main(action: str) -> str:
     state = state_dir()
     record = state / "mode"
     recorded = record.read_text().strip() if record.exists() else None
-    chosen = modes(action, os.environ.get("LUMEN_DOCKER", "").strip().lower() or None, recorded,
-                   native_running(state), docker_answers)  # fmt: skip
+    chosen = modes(
+        action,
+        os.environ.get("LUMEN_DOCKER", "").strip().lower() or None,
+        recorded,
+        native_running(state),
+        docker_answers,
+    )
     if action == "up":
         state.mkdir(parents=True, exist_ok=True)
         record.write_text(chosen[0] + "\n")

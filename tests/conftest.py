@@ -28,8 +28,11 @@ from lumen.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_SAMPLES = ROOT.parent / "shared" / "inmet-samples"
-TEST_PASSWORDS = {"LUMEN_PIPELINE_PASSWORD": "pipe-Test-9f2c", "LUMEN_READER_PASSWORD": "read-Test-41ab",
-                  "LUMEN_MLFLOW_PASSWORD": "mlfl-Test-0c3d"}  # fmt: skip
+TEST_PASSWORDS = {
+    "LUMEN_PIPELINE_PASSWORD": "pipe-Test-9f2c",
+    "LUMEN_READER_PASSWORD": "read-Test-41ab",
+    "LUMEN_MLFLOW_PASSWORD": "mlfl-Test-0c3d",
+}
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -131,8 +134,9 @@ def migrated_db(pg_admin_url: str, migrated_template: str) -> Iterator[Settings]
 
 
 @pytest.fixture(scope="session")
-def mlflow_server(pg_admin_url: str, migrated_template: str, tmp_path_factory: pytest.TempPathFactory
-                  ) -> Iterator[Settings]:  # fmt: skip
+def mlflow_server(
+    pg_admin_url: str, migrated_template: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Settings]:
     """A real MLflow tracking server for the session, on its own database of the session's PostgreSQL
     (`migrate` of the template created role and database) and a free port."""
     import socket
@@ -142,8 +146,12 @@ def mlflow_server(pg_admin_url: str, migrated_template: str, tmp_path_factory: p
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    settings = make_settings(LUMEN_DATABASE_URL=_with_db(pg_admin_url, "postgres"), LUMEN_MLFLOW_URI=f"http://127.0.0.1:{port}",
-                             LUMEN_STATE_DIR=str(tmp_path_factory.mktemp("mlflow")), **TEST_PASSWORDS)  # fmt: skip
+    settings = make_settings(
+        LUMEN_DATABASE_URL=_with_db(pg_admin_url, "postgres"),
+        LUMEN_MLFLOW_URI=f"http://127.0.0.1:{port}",
+        LUMEN_STATE_DIR=str(tmp_path_factory.mktemp("mlflow")),
+        **TEST_PASSWORDS,
+    )
     server.start(settings)
     yield settings
     server.stop(settings)
@@ -190,6 +198,7 @@ def load_curitiba(conn) -> None:
 
     files = [f for path in sorted(samples_dir().glob("INMET_*_A807_*.CSV")) for f in list_files(path)]
     ingest.load_archive(conn, files, "load")
-    transform.clean(conn, datetime(2018, 1, 1, tzinfo=UTC), datetime(2025, 1, 1, tzinfo=UTC), "clean",
-                    on_invalid="quarantine")  # fmt: skip
+    transform.clean(
+        conn, datetime(2018, 1, 1, tzinfo=UTC), datetime(2025, 1, 1, tzinfo=UTC), "clean", on_invalid="quarantine"
+    )
     conn.commit()

@@ -33,10 +33,20 @@ def base_lines(days: int = 3) -> tuple[list[str], str, list[str]]:
     return meta, lines[8], lines[9 : 9 + days * 24]
 
 
-def station_csv(folder: Path, code: str = "A990", *, name: str = "CRAFTED", uf: str = "PR",
-                latitude: str = "-25,4486111", longitude: str = "-49,23055554", altitude: str = "922,91",
-                days: int = 3, rows: list[str] | None = None, file_name: str | None = None,
-                encoding: str = "latin-1") -> Path:  # fmt: skip
+def station_csv(
+    folder: Path,
+    code: str = "A990",
+    *,
+    name: str = "CRAFTED",
+    uf: str = "PR",
+    latitude: str = "-25,4486111",
+    longitude: str = "-49,23055554",
+    altitude: str = "922,91",
+    days: int = 3,
+    rows: list[str] | None = None,
+    file_name: str | None = None,
+    encoding: str = "latin-1",
+) -> Path:
     """One station CSV as INMET writes it, with these header values (text, as in the file)."""
     meta, header, data = base_lines(days)
     values = ["S", uf, name, code, latitude, longitude, altitude, meta[7]]

@@ -74,8 +74,9 @@ class Mailer:
             smtp = smtplib.SMTP(s.smtp_host or "", s.smtp_port, timeout=s.alert_timeout_s)
             smtp.ehlo()
             if s.smtp_starttls:
-                smtp.starttls(context=ssl.create_default_context(cafile=str(s.smtp_ca_file) if s.smtp_ca_file
-                                                                 else None))  # fmt: skip
+                smtp.starttls(
+                    context=ssl.create_default_context(cafile=str(s.smtp_ca_file) if s.smtp_ca_file else None)
+                )
                 smtp.ehlo()
             if s.smtp_user:
                 smtp.login(s.smtp_user, s.smtp_password.get_secret_value() if s.smtp_password else "")
@@ -92,8 +93,7 @@ class Mailer:
         except OSError as exc:
             raise SendError(f"SMTP {where}: cannot connect ({exc.strerror or type(exc).__name__})") from None
         except smtplib.SMTPException as exc:
-            raise SendError(scrub(f"SMTP {where}: {type(exc).__name__} {getattr(exc, 'smtp_code', '')}",
-                                  s)) from None  # fmt: skip
+            raise SendError(scrub(f"SMTP {where}: {type(exc).__name__} {getattr(exc, 'smtp_code', '')}", s)) from None
         return smtp
 
     def send(self, message: dict, recipients: list[str]) -> None:

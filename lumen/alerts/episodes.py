@@ -27,8 +27,17 @@ from lumen.alerts import units
 from lumen.alerts.rules import Rule, rank
 from lumen.db import one
 
-FIGURES = ("started_at", "last_exceeded_at", "ended_at", "status", "level", "level_at", "threshold", "peak_value",
-           "peak_at")  # fmt: skip
+FIGURES = (
+    "started_at",
+    "last_exceeded_at",
+    "ended_at",
+    "status",
+    "level",
+    "level_at",
+    "threshold",
+    "peak_value",
+    "peak_at",
+)
 
 
 @dataclass
@@ -82,12 +91,21 @@ class Evaluation:
 
     def line(self) -> str:
         old = f"; {self.historical} from the past recorded without messages" if self.historical else ""
-        return (f"alerts ({len(self.rules)} rule(s)): {self.opened} episode(s) opened, {self.escalated} escalated, "
-                f"{self.closed} closed, {self.updated} updated, {self.withdrawn} withdrawn{old}")  # fmt: skip
+        return (
+            f"alerts ({len(self.rules)} rule(s)): {self.opened} episode(s) opened, {self.escalated} escalated, "
+            f"{self.closed} closed, {self.updated} updated, {self.withdrawn} withdrawn{old}"
+        )
 
 
-def evaluate(conn: psycopg.Connection, rules: list[Rule], run_id: str, lo: datetime | None, hi: datetime | None,
-             now: datetime, max_age: timedelta) -> Evaluation:  # fmt: skip
+def evaluate(
+    conn: psycopg.Connection,
+    rules: list[Rule],
+    run_id: str,
+    lo: datetime | None,
+    hi: datetime | None,
+    now: datetime,
+    max_age: timedelta,
+) -> Evaluation:
     """Evaluate the rules over the UTC window [lo, hi) (None: all of history), in the caller's transaction."""
     t0 = time.monotonic()
     result = Evaluation(rules=[r.id for r in rules])
@@ -119,8 +137,13 @@ def evaluate(conn: psycopg.Connection, rules: list[Rule], run_id: str, lo: datet
         matched: set[int] = set()
         for ep in fresh.get(key, []):
             settle(ep)
-            hits = [e for e in recorded.get(key, []) if e.event_id not in matched
-                    and e.started_at < ep.last_exceeded_at and ep.started_at < e.last_exceeded_at]  # fmt: skip
+            hits = [
+                e
+                for e in recorded.get(key, [])
+                if e.event_id not in matched
+                and e.started_at < ep.last_exceeded_at
+                and ep.started_at < e.last_exceeded_at
+            ]
             if not hits:
                 inserts.append(ep)
                 continue
@@ -129,8 +152,11 @@ def evaluate(conn: psycopg.Connection, rules: list[Rule], run_id: str, lo: datet
             ep.event_id, ep.notify = keep.event_id, keep.notify
             updates.append((keep, ep))
             withdrawals += [(e, f"merged into episode {keep.event_id}") for e in merged]
-        withdrawals += [(e, "the data no longer meets the rule (re-cleaned or corrected)")
-                        for e in recorded.get(key, []) if e.event_id not in matched]  # fmt: skip
+        withdrawals += [
+            (e, "the data no longer meets the rule (re-cleaned or corrected)")
+            for e in recorded.get(key, [])
+            if e.event_id not in matched
+        ]
     for e in open_elsewhere:
         before = e.figures()
         settle(e)
@@ -172,8 +198,12 @@ def region(conn: psycopg.Connection, rule: Rule, lo: datetime | None, hi: dateti
     b = hi + ahead + clear if hi else None
     live = "FROM analytics.alert_events WHERE rule = %s AND status <> 'withdrawn'"
     if a is not None:
-        (first,) = one(conn.execute(f"SELECT min(started_at) {live} AND started_at < %s AND last_exceeded_at + %s > %s",
-                                (rule.id, a, clear, a)))  # fmt: skip
+        (first,) = one(
+            conn.execute(
+                f"SELECT min(started_at) {live} AND started_at < %s AND last_exceeded_at + %s > %s",
+                (rule.id, a, clear, a),
+            )
+        )
         a = min(a, first) if first else a
     if b is not None:
         (last,) = one(
@@ -217,8 +247,10 @@ def islands(conn: psycopg.Connection, rules: list[Rule]) -> dict[tuple[str, str]
     return out
 
 
-_COLUMNS = "event_id, rule, station_code, started_at, last_exceeded_at, level, level_at, peak_value, peak_at, " \
-           "threshold, status, ended_at, notify"  # fmt: skip
+_COLUMNS = (
+    "event_id, rule, station_code, started_at, last_exceeded_at, level, level_at, peak_value, peak_at, "
+    "threshold, status, ended_at, notify"
+)
 
 
 def _episode(row: tuple) -> Episode:
@@ -226,8 +258,9 @@ def _episode(row: tuple) -> Episode:
     return Episode(*rest, event_id=event_id, notify=notify)  # type: ignore[misc]  # the row's middle is positional
 
 
-def _recorded(conn: psycopg.Connection, rules: list[Rule], regions: dict[str, units.Region]
-              ) -> dict[tuple[str, str], list[Episode]]:  # fmt: skip
+def _recorded(
+    conn: psycopg.Connection, rules: list[Rule], regions: dict[str, units.Region]
+) -> dict[tuple[str, str], list[Episode]]:
     out: dict[tuple[str, str], list[Episode]] = defaultdict(list)
     for r in rules:
         a, b = regions[r.id].bounds()
@@ -242,8 +275,10 @@ def _recorded(conn: psycopg.Connection, rules: list[Rule], regions: dict[str, un
 
 
 def _open(conn: psycopg.Connection, rules: list[Rule]) -> list[Episode]:
-    rows = conn.execute(f"SELECT {_COLUMNS} FROM analytics.alert_events WHERE status = 'open' AND rule = ANY(%s)",
-                        ([r.id for r in rules],)).fetchall()  # fmt: skip
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM analytics.alert_events WHERE status = 'open' AND rule = ANY(%s)",
+        ([r.id for r in rules],),
+    ).fetchall()
     return [_episode(row) for row in rows]
 
 
@@ -254,17 +289,37 @@ def _insert(conn: psycopg.Connection, episodes: list[Episode], rules: dict[str, 
     with conn.cursor() as cur, cur.copy(f"COPY analytics.alert_events ({', '.join(cols)}) FROM STDIN") as copy:
         for e in episodes:
             r = rules[e.rule]
-            copy.write_row((e.station_code, e.rule, r.name, e.level, e.level_at, e.threshold, r.unit, e.started_at,
-                            e.last_exceeded_at, e.ended_at, e.peak_value, e.peak_at, e.status, e.notify, run_id,
-                            run_id))  # fmt: skip
+            copy.write_row(
+                (
+                    e.station_code,
+                    e.rule,
+                    r.name,
+                    e.level,
+                    e.level_at,
+                    e.threshold,
+                    r.unit,
+                    e.started_at,
+                    e.last_exceeded_at,
+                    e.ended_at,
+                    e.peak_value,
+                    e.peak_at,
+                    e.status,
+                    e.notify,
+                    run_id,
+                    run_id,
+                )
+            )
     told = [e for e in episodes if e.notify]
     if told:
-        ids = dict(((r, s, t), i) for i, r, s, t in conn.execute(
-            "SELECT event_id, rule, station_code, started_at FROM analytics.alert_events WHERE opened_run_id = %s "
-            "AND notify AND (rule, station_code, started_at) IN (SELECT * FROM unnest(%s::text[], %s::text[], "
-            "%s::timestamptz[]))",
-            (run_id, [e.rule for e in told], [e.station_code for e in told], [e.started_at for e in told]),
-        ).fetchall())  # fmt: skip
+        ids = dict(
+            ((r, s, t), i)
+            for i, r, s, t in conn.execute(
+                "SELECT event_id, rule, station_code, started_at FROM analytics.alert_events WHERE opened_run_id = %s "
+                "AND notify AND (rule, station_code, started_at) IN (SELECT * FROM unnest(%s::text[], %s::text[], "
+                "%s::timestamptz[]))",
+                (run_id, [e.rule for e in told], [e.station_code for e in told], [e.started_at for e in told]),
+            ).fetchall()
+        )
         for e in told:
             e.event_id = ids[(e.rule, e.station_code, e.started_at)]
 

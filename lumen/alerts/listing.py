@@ -7,14 +7,36 @@ import psycopg
 from lumen.db import one
 from lumen.vocabulary import station_codes
 
-EVENT_KEYS = ("event_id", "station_code", "rule", "level", "started_at", "ended_at", "peak_value", "peak_at",
-              "status", "unit", "rule_name", "notify")  # fmt: skip
-DELIVERY_KEYS = ("delivery_id", "event_id", "level", "subscription", "channel", "status", "attempts", "last_error",
-                 "next_attempt_at")  # fmt: skip
+EVENT_KEYS = (
+    "event_id",
+    "station_code",
+    "rule",
+    "level",
+    "started_at",
+    "ended_at",
+    "peak_value",
+    "peak_at",
+    "status",
+    "unit",
+    "rule_name",
+    "notify",
+)
+DELIVERY_KEYS = (
+    "delivery_id",
+    "event_id",
+    "level",
+    "subscription",
+    "channel",
+    "status",
+    "attempts",
+    "last_error",
+    "next_attempt_at",
+)
 
 
-def episodes(conn: psycopg.Connection, open_only: bool = False, station: str = "", rule: str = "", limit: int = 0
-             ) -> tuple[list[dict], int]:  # fmt: skip
+def episodes(
+    conn: psycopg.Connection, open_only: bool = False, station: str = "", rule: str = "", limit: int = 0
+) -> tuple[list[dict], int]:
     """Episodes newest first (withdrawn ones only when a station or rule is asked for), each with its
     messages (`sent:webhook …`); and how many match in all, so a limit never cuts silently."""
     where: list[str] = ["(status <> 'withdrawn' OR %s)"]

@@ -12,8 +12,10 @@ from zoneinfo import ZoneInfo
 
 from lumen.alerts.rules import LEVEL_PT, Rule
 
-DISCLAIMER = ("Excedência dos critérios de aviso do INMET encontrada nos dados pelo LÚMEN — não é um aviso "
-              "oficial do INMET (avisos oficiais: https://alertas2.inmet.gov.br).")  # fmt: skip
+DISCLAIMER = (
+    "Excedência dos critérios de aviso do INMET encontrada nos dados pelo LÚMEN — não é um aviso "
+    "oficial do INMET (avisos oficiais: https://alertas2.inmet.gov.br)."
+)
 
 
 def number(x: float) -> str:
@@ -33,8 +35,10 @@ def payload(rule: Rule, level: str, event: dict, station: dict) -> dict:
     uf = station.get("uf") or "?"
     limit = rule.levels[level]  # type: ignore[index]
     if rule.kind == "consecutive_days":
-        what = (f"{number(event['peak_value'])} dias seguidos com máxima {number(rule.anomaly_c or 0)} °C ou mais "
-                f"acima da média do mês, até {local(event['peak_at'], zone)}")  # fmt: skip
+        what = (
+            f"{number(event['peak_value'])} dias seguidos com máxima {number(rule.anomaly_c or 0)} °C ou mais "
+            f"acima da média do mês, até {local(event['peak_at'], zone)}"
+        )
     elif rule.kind == "local_day":
         day = event["peak_at"].astimezone(ZoneInfo(zone)).strftime("%d/%m/%Y")
         what = f"{number(event['peak_value'])} {rule.unit} no dia {day}"
@@ -42,21 +46,35 @@ def payload(rule: Rule, level: str, event: dict, station: dict) -> dict:
         where = "previsto para" if rule.kind == "forecast" else "em"
         what = f"{number(event['peak_value'])} {rule.unit} {where} {local(event['peak_at'], zone)}"
     subject = f"[LÚMEN] Alerta {LEVEL_PT[level]}: {rule.name} — {name} ({event['station_code']}/{uf})"
-    text = "\n".join([
-        f"Alerta {LEVEL_PT[level]} — {rule.name}",
-        f"Estação {name} ({event['station_code']}, {uf}): {what} (hora local, {zone}).",
-        f"Limiar {LEVEL_PT[level]}: {limit.text()} {rule.unit}. Episódio desde {local(event['started_at'], zone)}.",
-        f"Critério: {rule.source}.",
-        DISCLAIMER,
-    ])  # fmt: skip
+    text = "\n".join(
+        [
+            f"Alerta {LEVEL_PT[level]} — {rule.name}",
+            f"Estação {name} ({event['station_code']}, {uf}): {what} (hora local, {zone}).",
+            f"Limiar {LEVEL_PT[level]}: {limit.text()} {rule.unit}. Episódio desde {local(event['started_at'], zone)}.",
+            f"Critério: {rule.source}.",
+            DISCLAIMER,
+        ]
+    )
     return {
         "subject": subject,
         "text": text,
         "alert": {
-            "event_id": event["event_id"], "station_code": event["station_code"], "station_name": name, "uf": uf,
-            "rule": rule.id, "rule_name": rule.name, "level": level, "level_pt": LEVEL_PT[level],
-            "value": event["peak_value"], "unit": rule.unit, "threshold": limit.value, "comparison": limit.op,
-            "at": event["peak_at"].isoformat(), "local_time": local(event["peak_at"], zone), "time_zone": zone,
-            "started_at": event["started_at"].isoformat(), "official_inmet_warning": False,
+            "event_id": event["event_id"],
+            "station_code": event["station_code"],
+            "station_name": name,
+            "uf": uf,
+            "rule": rule.id,
+            "rule_name": rule.name,
+            "level": level,
+            "level_pt": LEVEL_PT[level],
+            "value": event["peak_value"],
+            "unit": rule.unit,
+            "threshold": limit.value,
+            "comparison": limit.op,
+            "at": event["peak_at"].isoformat(),
+            "local_time": local(event["peak_at"], zone),
+            "time_zone": zone,
+            "started_at": event["started_at"].isoformat(),
+            "official_inmet_warning": False,
         },
-    }  # fmt: skip
+    }

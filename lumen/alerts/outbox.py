@@ -40,8 +40,11 @@ class Subscription(BaseModel):
     to: list[str] = Field(default_factory=list)
 
     def wants(self, change: Change, uf: str | None) -> bool:
-        where = (not self.stations and not self.states) or change.station_code in self.stations or (
-            uf is not None and uf.upper() in {s.upper() for s in self.states})  # fmt: skip
+        where = (
+            (not self.stations and not self.states)
+            or change.station_code in self.stations
+            or (uf is not None and uf.upper() in {s.upper() for s in self.states})
+        )
         return where and rank(change.level) >= rank(self.min_level) and (not self.rules or change.rule in self.rules)
 
 
@@ -90,16 +93,27 @@ def active(subs: list[Subscription], settings: Settings) -> tuple[list[Subscript
     return ready, idle
 
 
-def queue(conn: psycopg.Connection, changes: list[Change], rules: list[Rule], subs: list[Subscription],
-          settings: Settings, run_id: str, now: datetime) -> int:  # fmt: skip
+def queue(
+    conn: psycopg.Connection,
+    changes: list[Change],
+    rules: list[Rule],
+    subs: list[Subscription],
+    settings: Settings,
+    run_id: str,
+    now: datetime,
+) -> int:
     """One delivery per change and subscription that wants it (never twice: the outbox's key)."""
     if not changes or not subs:
         return 0
     by_id = {r.id: r for r in rules}
     codes = sorted({c.station_code for c in changes})
-    stations = {row[0]: {"name": row[1], "uf": row[2], "time_zone": row[3]} for row in conn.execute(
-        "SELECT station_code, name, uf, time_zone FROM processed_data.stations WHERE station_code = ANY(%s)", (codes,)
-    ).fetchall()}  # fmt: skip
+    stations = {
+        row[0]: {"name": row[1], "uf": row[2], "time_zone": row[3]}
+        for row in conn.execute(
+            "SELECT station_code, name, uf, time_zone FROM processed_data.stations WHERE station_code = ANY(%s)",
+            (codes,),
+        ).fetchall()
+    }
     rows = []
     for c in changes:
         station = stations.get(c.station_code, {})
@@ -143,22 +157,34 @@ def deliver(settings: Settings, now: datetime) -> DeliveryReport:
     mailer, session = channels.Mailer(settings), requests.Session()
     try:
         with connect("pipeline", settings) as conn:
-            due = [r[0] for r in conn.execute(
-                "SELECT delivery_id FROM ops.alert_deliveries WHERE status = 'pending' AND next_attempt_at <= %s "
-                "ORDER BY delivery_id", (now,)).fetchall()]  # fmt: skip
+            due = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT delivery_id FROM ops.alert_deliveries WHERE status = 'pending' AND next_attempt_at <= %s "
+                    "ORDER BY delivery_id",
+                    (now,),
+                ).fetchall()
+            ]
             conn.commit()
             for delivery_id in due:
                 _one(conn, delivery_id, settings, now, broken, mailer, session, report)
-            report.pending = one(conn.execute(
-                "SELECT count(*) FROM ops.alert_deliveries WHERE status = 'pending'"))[0]  # fmt: skip
+            report.pending = one(conn.execute("SELECT count(*) FROM ops.alert_deliveries WHERE status = 'pending'"))[0]
     finally:
         mailer.close()
         session.close()
     return report
 
 
-def _one(conn: psycopg.Connection, delivery_id: int, settings: Settings, now: datetime, broken: set[str],
-         mailer: channels.Mailer, session: requests.Session, report: DeliveryReport) -> None:  # fmt: skip
+def _one(
+    conn: psycopg.Connection,
+    delivery_id: int,
+    settings: Settings,
+    now: datetime,
+    broken: set[str],
+    mailer: channels.Mailer,
+    session: requests.Session,
+    report: DeliveryReport,
+) -> None:
     with conn.transaction():
         row = conn.execute(
             "SELECT channel, recipients, payload, attempts FROM ops.alert_deliveries "
@@ -171,8 +197,9 @@ def _one(conn: psycopg.Connection, delivery_id: int, settings: Settings, now: da
         if channel in broken:
             report.skipped += 1
             return
-        configured = channels.webhook_configured(settings) if channel == "webhook" else channels.email_configured(
-            settings)  # fmt: skip
+        configured = (
+            channels.webhook_configured(settings) if channel == "webhook" else channels.email_configured(settings)
+        )
         try:
             if not configured:
                 raise channels.SendError(f"{channel} is no longer set in .env")
@@ -199,5 +226,7 @@ def _one(conn: psycopg.Connection, delivery_id: int, settings: Settings, now: da
             return
         conn.execute(
             "UPDATE ops.alert_deliveries SET attempts = attempts + 1, status = 'sent', sent_at = now(), "
-            "last_error = NULL WHERE delivery_id = %s", (delivery_id,))  # fmt: skip
+            "last_error = NULL WHERE delivery_id = %s",
+            (delivery_id,),
+        )
         report.sent += 1

@@ -59,8 +59,12 @@ class Threshold(BaseModel):
         return f"{expr} {OPS[self.op]} {self.value!r}"
 
     def met(self, x: float) -> bool:
-        return {"at_least": x >= self.value, "above": x > self.value, "at_most": x <= self.value,
-                "below": x < self.value}[self.op]  # fmt: skip
+        return {
+            "at_least": x >= self.value,
+            "above": x > self.value,
+            "at_most": x <= self.value,
+            "below": x < self.value,
+        }[self.op]
 
     def text(self) -> str:
         return f"{SIGNS[self.op]} {self.value:g}"
@@ -92,8 +96,9 @@ class Rule(BaseModel):
             raise ValueError("levels: all at_least/above (rising) or all at_most/below (falling)")
         for lower, higher in zip(steps, steps[1:], strict=False):
             stricter = higher.value > lower.value if lower.rising else higher.value < lower.value
-            if not stricter and not (higher.value == lower.value and higher.op in ("above", "below")
-                                     and lower.op in ("at_least", "at_most")):  # fmt: skip
+            if not stricter and not (
+                higher.value == lower.value and higher.op in ("above", "below") and lower.op in ("at_least", "at_most")
+            ):
                 raise ValueError("levels: each level's threshold must be stricter than the one below it")
         if self.kind in ("hour", "local_day", "consecutive_days") and self.quantity not in HOURLY_COLUMNS:
             raise ValueError(f"quantity: {self.quantity!r} is not a column of processed_data.observations")
@@ -110,8 +115,9 @@ class Rule(BaseModel):
 
     def level_sql(self, expr: str) -> str:
         """SQL: the level `expr` reaches (NULL when none), strictest first."""
-        whens = " ".join(f"WHEN {self.levels[lv].sql(expr)} THEN '{lv}'" for lv in reversed(LEVELS)
-                         if lv in self.levels)  # fmt: skip
+        whens = " ".join(
+            f"WHEN {self.levels[lv].sql(expr)} THEN '{lv}'" for lv in reversed(LEVELS) if lv in self.levels
+        )
         return f"CASE {whens} END"
 
     def any_level_sql(self, expr: str) -> str:
@@ -157,8 +163,9 @@ def load(path: Path) -> list[Rule]:
     for i, raw in enumerate(top.rules):
         name = raw.get("id", f"#{i + 1}") if isinstance(raw, dict) else f"#{i + 1}"
         try:
-            rule = Rule.model_validate({"clear_hours": top.defaults.get("clear_hours", 6), **raw}
-                                       if isinstance(raw, dict) else raw)  # fmt: skip
+            rule = Rule.model_validate(
+                {"clear_hours": top.defaults.get("clear_hours", 6), **raw} if isinstance(raw, dict) else raw
+            )
         except ValidationError as exc:
             raise AlertError(f"{where}: rule {name}: {_first(exc)} — fix it, then run again") from None
         if any(r.id == rule.id for r in rules):

@@ -37,8 +37,14 @@ def plan(settings: Settings, kinds: tuple[str, ...]) -> Plan:
     return Plan([r for r in every if r.kind in kinds], subs, idle)
 
 
-def run(settings: Settings, run_id: str, lo: datetime | None, hi: datetime | None, checked: Plan,
-        now: datetime | None = None) -> dict:  # fmt: skip
+def run(
+    settings: Settings,
+    run_id: str,
+    lo: datetime | None,
+    hi: datetime | None,
+    checked: Plan,
+    now: datetime | None = None,
+) -> dict:
     """Evaluate, queue, send. Returns the figures for the step's record."""
     now = now or datetime.now(UTC)
     with connect("pipeline", settings) as conn:
@@ -47,16 +53,30 @@ def run(settings: Settings, run_id: str, lo: datetime | None, hi: datetime | Non
         queued = outbox.queue(conn, ev.changes, checked.rules, checked.subscriptions, settings, run_id, now)
         conn.commit()
     sent = outbox.deliver(settings, now)
-    channels = (f"{queued} message(s) queued, {sent.line()}" if checked.subscriptions
-                else "no subscription has its channel set in .env: nothing to send")  # fmt: skip
+    channels = (
+        f"{queued} message(s) queued, {sent.line()}"
+        if checked.subscriptions
+        else "no subscription has its channel set in .env: nothing to send"
+    )
     trouble = ""
     if sent.pending or sent.failed:
-        trouble = (f"alert messages: {sent.pending} pending, {sent.failed} failed"
-                   + (f" ({'; '.join(sorted(set(sent.errors))[:3])})" if sent.errors else "")
-                   + " — `lumen alerts list --deliveries` shows them; later runs retry")  # fmt: skip
+        trouble = (
+            f"alert messages: {sent.pending} pending, {sent.failed} failed"
+            + (f" ({'; '.join(sorted(set(sent.errors))[:3])})" if sent.errors else "")
+            + " — `lumen alerts list --deliveries` shows them; later runs retry"
+        )
     return {
-        "opened": ev.opened, "escalated": ev.escalated, "closed": ev.closed, "updated": ev.updated,
-        "withdrawn": ev.withdrawn, "historical": ev.historical, "queued": queued, "sent": sent.sent,
-        "pending": sent.pending, "failed": sent.failed, "evaluate_s": ev.seconds,
-        "summary": f"{ev.line()}; {channels}", "warning": trouble,
-    }  # fmt: skip
+        "opened": ev.opened,
+        "escalated": ev.escalated,
+        "closed": ev.closed,
+        "updated": ev.updated,
+        "withdrawn": ev.withdrawn,
+        "historical": ev.historical,
+        "queued": queued,
+        "sent": sent.sent,
+        "pending": sent.pending,
+        "failed": sent.failed,
+        "evaluate_s": ev.seconds,
+        "summary": f"{ev.line()}; {channels}",
+        "warning": trouble,
+    }

@@ -171,8 +171,9 @@ def horizons(conn: psycopg.Connection, stations: list[str], forecast: bool) -> d
     see that a condition has cleared."""
     if not stations:
         return {}
-    table, col = ("analytics.temperature_forecast", "target_at") if forecast else (
-        "processed_data.observations", "observed_at")  # fmt: skip
+    table, col = (
+        ("analytics.temperature_forecast", "target_at") if forecast else ("processed_data.observations", "observed_at")
+    )
     rows = conn.execute(
         f"SELECT s, (SELECT max({col}) FROM {table} WHERE station_code = s) + interval '1 hour' "
         "FROM unnest(%s::text[]) s",

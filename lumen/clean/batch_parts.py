@@ -59,8 +59,10 @@ def fill(conn: psycopg.Connection, table: str, select: str, params: dict, codes:
         try:
             with psycopg.connect(conn.info.dsn, password=conn.info.password) as own:
                 own.read_only = True
-                with own.cursor() as cur, cur.copy(f"COPY ({select}) TO STDOUT (FORMAT binary)",
-                                                   {**params, "stations": group}) as out:  # fmt: skip
+                with (
+                    own.cursor() as cur,
+                    cur.copy(f"COPY ({select}) TO STDOUT (FORMAT binary)", {**params, "stations": group}) as out,
+                ):
                     for block in _rows(out, stop):
                         _put(blocks, block, stop)
         except BaseException as exc:
@@ -69,8 +71,9 @@ def fill(conn: psycopg.Connection, table: str, select: str, params: dict, codes:
         finally:
             _put(blocks, _DONE, stop, force=True)
 
-    threads = [threading.Thread(target=work, args=(g,), name=f"lumen-clean-{i}", daemon=True)
-               for i, g in enumerate(parts)]  # fmt: skip
+    threads = [
+        threading.Thread(target=work, args=(g,), name=f"lumen-clean-{i}", daemon=True) for i, g in enumerate(parts)
+    ]
     for t in threads:
         t.start()
     try:

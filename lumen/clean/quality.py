@@ -132,8 +132,9 @@ def hour_not_in_the_future() -> list[Rule]:
     """An hour later than now (plus a small margin for clocks) has not been observed yet: a file dated
     2099 or a logger with a wrong clock. Kept in raw, quarantined here (it made `hours_since_last_data`
     −631,852 before)."""
-    return [Rule("hour not in the future", "observed_at",
-                 f"b.observed_at > now() + interval '{FUTURE_MARGIN_HOURS} hours'")]  # fmt: skip
+    return [
+        Rule("hour not in the future", "observed_at", f"b.observed_at > now() + interval '{FUTURE_MARGIN_HOURS} hours'")
+    ]
 
 
 RULE_FUNCTIONS: tuple[Callable[[], list[Rule]], ...] = (
@@ -148,18 +149,23 @@ def all_rules() -> list[Rule]:
     return [rule for make in RULE_FUNCTIONS for rule in make()]
 
 
-def summary(counts: dict[str, int], examples: list[Violation], total_rows: int, bad_rows: int,
-            on_invalid: str = "fail") -> str:  # fmt: skip
+def summary(
+    counts: dict[str, int], examples: list[Violation], total_rows: int, bad_rows: int, on_invalid: str = "fail"
+) -> str:
     """The message a person reads when a run fails (or passes with quarantined rows): problems per
     rule, the first examples, and what to do — which depends on LUMEN_ON_INVALID."""
     lines = [f"data quality: {bad_rows:,} of {total_rows:,} row(s) broke a rule ({sum(counts.values())} problem(s))"]
     lines += [f"  {n:>6} × {rule}" for rule, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
     lines += ["first examples:"] + [f"  {v}" for v in examples]
     if on_invalid == "fail":
-        lines.append("the rows are kept in processed_data.quarantine; nothing of the window was published. "
-                     "LUMEN_ON_INVALID=quarantine lets the valid rows through")  # fmt: skip
+        lines.append(
+            "the rows are kept in processed_data.quarantine; nothing of the window was published. "
+            "LUMEN_ON_INVALID=quarantine lets the valid rows through"
+        )
     else:
-        lines.append("the rows are kept in processed_data.quarantine (`lumen status`); the valid rows went on. "
-                     "Correct the source and load it again, and a later clean resolves them")  # fmt: skip
+        lines.append(
+            "the rows are kept in processed_data.quarantine (`lumen status`); the valid rows went on. "
+            "Correct the source and load it again, and a later clean resolves them"
+        )
     return "\n".join(lines)
     return "\n".join(lines)

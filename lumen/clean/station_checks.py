@@ -100,8 +100,10 @@ def coordinates_in_brazil(rec: StationRecord) -> Issue | None:
     if not (rec.latitude_text or "").strip() and not (rec.longitude_text or "").strip():
         return Issue("coordinates", "a latitude and a longitude", "", NOT_USED)
     value = f"{(rec.latitude_text or '').strip()};{(rec.longitude_text or '').strip()}"
-    where = (f"a point inside Brazil (latitude {LATITUDE_RANGE[0]:g}…{LATITUDE_RANGE[1]:g}, "
-             f"longitude {LONGITUDE_RANGE[0]:g}…{LONGITUDE_RANGE[1]:g})")  # fmt: skip
+    where = (
+        f"a point inside Brazil (latitude {LATITUDE_RANGE[0]:g}…{LATITUDE_RANGE[1]:g}, "
+        f"longitude {LONGITUDE_RANGE[0]:g}…{LONGITUDE_RANGE[1]:g})"
+    )
     return Issue("coordinates", where, value, NOT_USED)
 
 

@@ -103,8 +103,9 @@ class StationsResult:
 
     @property
     def held(self) -> list[str]:
-        return sorted(code for code, found in self.issues.items() if any(i.action == station_checks.HELD
-                                                                         for i in found))  # fmt: skip
+        return sorted(
+            code for code, found in self.issues.items() if any(i.action == station_checks.HELD for i in found)
+        )
 
 
 def _records(conn: psycopg.Connection) -> list[station_checks.StationRecord]:
@@ -123,10 +124,16 @@ def record_issues(conn: psycopg.Connection, judged: list[station_checks.Judged],
     found = [(j.code, i) for j in judged for i in j.issues]
     with conn.cursor() as cur:
         cur.executemany(_ISSUE, [(code, i.field, i.rule, i.value, i.action, run_id) for code, i in found])
-    released = conn.execute(_RESOLVE, {
-        "run_id": run_id, "judged": [j.code for j in judged], "codes": [c for c, _ in found],
-        "fields": [i.field for _, i in found], "rules": [i.rule for _, i in found],
-    }).fetchall()  # fmt: skip
+    released = conn.execute(
+        _RESOLVE,
+        {
+            "run_id": run_id,
+            "judged": [j.code for j in judged],
+            "codes": [c for c, _ in found],
+            "fields": [i.field for _, i in found],
+            "rules": [i.rule for _, i in found],
+        },
+    ).fetchall()
     return sorted({code for (code,) in released})
 
 
@@ -143,8 +150,18 @@ def clean_stations(conn: psycopg.Connection, run_id: str) -> StationsResult:
     with conn.cursor().copy(f"COPY {ZONES} FROM STDIN") as copy:
         for j in judged:
             zone = j.zone
-            copy.write_row((j.code, j.uf, j.latitude, j.longitude, j.altitude, zone.name if zone else None,
-                            zone.source if zone else None, j.held))  # fmt: skip
+            copy.write_row(
+                (
+                    j.code,
+                    j.uf,
+                    j.latitude,
+                    j.longitude,
+                    j.altitude,
+                    zone.name if zone else None,
+                    zone.source if zone else None,
+                    j.held,
+                )
+            )
     zones = conn.execute("SELECT station_code, time_zone FROM processed_data.stations").fetchall()
     before: dict[str, str | None] = dict(zones)
     result = StationsResult(changed=conn.execute(_STATIONS_SQL, {"run_id": run_id}).rowcount)

@@ -15,12 +15,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # the zones Brazil's territory lies in (IANA tzdb, "America/…")
-BRAZIL_ZONES = frozenset({
-    "America/Noronha", "America/Belem", "America/Fortaleza", "America/Recife", "America/Araguaina",
-    "America/Maceio", "America/Bahia", "America/Sao_Paulo", "America/Campo_Grande", "America/Cuiaba",
-    "America/Santarem", "America/Porto_Velho", "America/Boa_Vista", "America/Manaus", "America/Eirunepe",
-    "America/Rio_Branco",
-})  # fmt: skip
+BRAZIL_ZONES = frozenset(
+    {
+        "America/Noronha",
+        "America/Belem",
+        "America/Fortaleza",
+        "America/Recife",
+        "America/Araguaina",
+        "America/Maceio",
+        "America/Bahia",
+        "America/Sao_Paulo",
+        "America/Campo_Grande",
+        "America/Cuiaba",
+        "America/Santarem",
+        "America/Porto_Velho",
+        "America/Boa_Vista",
+        "America/Manaus",
+        "America/Eirunepe",
+        "America/Rio_Branco",
+    }
+)
 
 # a state's zone where coordinates are missing: the zone of its capital (AM's west and PA's west
 # differ; their coordinates decide when known)

@@ -121,9 +121,10 @@ def _select_sql(stations: bool) -> str:
     numbers = ", ".join(f"{number_sql(f'p.{raw}')} AS {out}" for out, raw in COLUMNS.items())
     typed = ", ".join(
         f"CASE WHEN n.{out} < 0 AND n.{out} >= {NIGHT_RADIATION_FLOOR} THEN 0 ELSE n.{out} END AS {out}"
-        if out == "global_radiation_kj_m2" else f"n.{out}"
+        if out == "global_radiation_kj_m2"
+        else f"n.{out}"
         for out in COLUMNS
-    )  # fmt: skip
+    )
     unreadable = ", ".join(
         f"CASE WHEN n.{out} IS NULL AND NOT {missing_sql(f'p.{raw}')} THEN '{out}=' || p.{raw} END"
         for out, raw in COLUMNS.items()
@@ -282,8 +283,9 @@ def clean(
     return result
 
 
-def _hold(conn: psycopg.Connection, judged: StationsResult, no_zone: list[str], params: dict,
-          result: CleanResult) -> list[str]:  # fmt: skip
+def _hold(
+    conn: psycopg.Connection, judged: StationsResult, no_zone: list[str], params: dict, result: CleanResult
+) -> list[str]:
     """The stations whose rows stay in raw_data (their record is unusable, or there is none), and what
     the result says of the window's stations with a record problem. Returns every held station."""
     unjudged = [code for code in no_zone if code not in judged.issues]  # rows, but no record at all
@@ -301,23 +303,29 @@ def _with_rows(conn: psycopg.Connection, codes: list[str], params: dict) -> list
     """Those of `codes` (and of the stations asked for) with raw rows in the window: an index probe each."""
     if not codes:
         return []
-    return [code for (code,) in conn.execute(
-        "SELECT c FROM unnest(%(codes)s::text[]) c WHERE (%(stations)s::text[] IS NULL OR c = ANY(%(stations)s)) "
-        "AND EXISTS (SELECT 1 FROM raw_data.inmet_observations r WHERE r.station_code = c "
-        "AND r.observed_at >= %(start)s AND r.observed_at < %(end)s)",
-        {**params, "codes": codes},
-    )]  # fmt: skip
+    return [
+        code
+        for (code,) in conn.execute(
+            "SELECT c FROM unnest(%(codes)s::text[]) c WHERE (%(stations)s::text[] IS NULL OR c = ANY(%(stations)s)) "
+            "AND EXISTS (SELECT 1 FROM raw_data.inmet_observations r WHERE r.station_code = c "
+            "AND r.observed_at >= %(start)s AND r.observed_at < %(end)s)",
+            {**params, "codes": codes},
+        )
+    ]
 
 
 def _window_stations(conn: psycopg.Connection, params: dict) -> list[str]:
     """The stations (of those asked for) with raw rows in the window: one index probe each."""
-    return [code for (code,) in conn.execute(
-        "SELECT s.station_code FROM processed_data.stations s WHERE (%(stations)s::text[] IS NULL "
-        "OR s.station_code = ANY(%(stations)s)) AND EXISTS (SELECT 1 FROM raw_data.inmet_observations r "
-        "WHERE r.station_code = s.station_code AND r.observed_at >= %(start)s AND r.observed_at < %(end)s) "
-        "ORDER BY s.station_code",  # groups by code, whatever order the table's rows are in
-        params,
-    )]  # fmt: skip
+    return [
+        code
+        for (code,) in conn.execute(
+            "SELECT s.station_code FROM processed_data.stations s WHERE (%(stations)s::text[] IS NULL "
+            "OR s.station_code = ANY(%(stations)s)) AND EXISTS (SELECT 1 FROM raw_data.inmet_observations r "
+            "WHERE r.station_code = s.station_code AND r.observed_at >= %(start)s AND r.observed_at < %(end)s) "
+            "ORDER BY s.station_code",  # groups by code, whatever order the table's rows are in
+            params,
+        )
+    ]
 
 
 def _publish_valid(conn: psycopg.Connection, params: dict, result: CleanResult) -> None:

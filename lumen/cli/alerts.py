@@ -47,13 +47,21 @@ def list_command(
         ("peak", 5),
         ("status", 6),
         ("msgs", 4),
-    ):  # fmt: skip  (msgs: the messages queued, per channel)
+    ):  # msgs: the messages queued, per channel
         table.add_column(name, min_width=width, overflow="fold")
     for e in events:
         ended = f"{e['ended_at']:%Y-%m-%d %H:%M}" if e["ended_at"] else "—"
-        table.add_row(str(e["event_id"]), e["station_code"], e["rule"], e["level"], f"{e['started_at']:%Y-%m-%d %H:%M}",
-                      ended, f"{e['peak_value']:g} {e['unit']}", e["status"],
-                      e["messages"] or ("—" if e["notify"] else "past: not sent"))  # fmt: skip
+        table.add_row(
+            str(e["event_id"]),
+            e["station_code"],
+            e["rule"],
+            e["level"],
+            f"{e['started_at']:%Y-%m-%d %H:%M}",
+            ended,
+            f"{e['peak_value']:g} {e['unit']}",
+            e["status"],
+            e["messages"] or ("—" if e["notify"] else "past: not sent"),
+        )
     console.print(table)
     if limit > 0 and total > len(events):
         console.print(f"{len(events)} of {total} episodes shown, newest first (`--limit 0` shows all)")
@@ -87,8 +95,10 @@ def check_command() -> None:
         table.add_row(r.id, r.kind, r.quantity, *levels, str(r.clear_hours))
     console.print(table)
     ready, idle = outbox.active(subs, settings)
-    console.print(f"{len(every)} rules; {len(ready)} subscription(s) with their channel set"
-                  + (f"; not set: {', '.join(idle)}" if idle else ""))  # fmt: skip
+    console.print(
+        f"{len(every)} rules; {len(ready)} subscription(s) with their channel set"
+        + (f"; not set: {', '.join(idle)}" if idle else "")
+    )
 
 
 @app.command("evaluate")

@@ -12,8 +12,8 @@ from lumen.db import migrate as migrations
 app = new_app("PostgreSQL: embedded server (default) or LUMEN_DATABASE_URL.")
 
 
-@app.command()
-def up(migrate: bool = typer.Option(True, help="Apply pending migrations after start.")) -> None:
+@app.command("start")
+def start(migrate: bool = typer.Option(True, help="Apply pending migrations after start.")) -> None:
     """Start the embedded server (or check LUMEN_DATABASE_URL) and migrate."""
     settings = get_settings()
     if settings.database_url is None:
@@ -28,8 +28,8 @@ def up(migrate: bool = typer.Option(True, help="Apply pending migrations after s
         _migrate(settings)
 
 
-@app.command()
-def down() -> None:
+@app.command("stop")
+def stop() -> None:
     """Stop the embedded server (data is kept in .lumen/postgres)."""
     settings = get_settings()
     if settings.database_url is not None:
@@ -39,6 +39,11 @@ def down() -> None:
 
     stopped = server.down(settings)
     console.print("database: stopped" if stopped else "database: was not running")
+
+
+# `start`/`stop` as for mlflow, pipeline and lab; the names of earlier releases still work, unlisted
+app.command("up", hidden=True)(start)
+app.command("down", hidden=True)(stop)
 
 
 @app.command()

@@ -32,8 +32,9 @@ def dbt_command(
         console.print(str(analytics.docs(get_settings())))
         return
     lo, hi = parse_window(start, end) if start or end else (None, None)
-    done = analytics.run_dbt(args, get_settings(), lo.isoformat() if lo else "", hi.isoformat() if hi else "",
-                             capture=False)  # fmt: skip
+    done = analytics.run_dbt(
+        args, get_settings(), lo.isoformat() if lo else "", hi.isoformat() if hi else "", capture=False
+    )
     if done.returncode:
         print(f"lumen: error: dbt {args[0]} failed (exit {done.returncode}): see dbt's output above", file=sys.stderr)
         raise typer.Exit(done.returncode)

@@ -25,8 +25,11 @@ def train_command(
     """Train on the window, score against both baselines, log to MLflow; promote if it earns it."""
     from lumen.run.steps import run_here
 
-    console.print(run_here("train", given(start=start, end=end, stations=stations, test_from=test_from,
-                                          neighbours=neighbours)).summary)  # fmt: skip
+    console.print(
+        run_here(
+            "train", given(start=start, end=end, stations=stations, test_from=test_from, neighbours=neighbours)
+        ).summary
+    )
 
 
 @app.command("predict")
@@ -76,5 +79,6 @@ def evaluate_command(
     if scores["unseen"]:
         what = "scored as asked (no climatology of their own)" if scores["unseen_scored"] else "left out (--stations "
         what += "" if scores["unseen_scored"] else "scores them anyway)"
-        err_console.print(f"note: {len(scores['unseen'])} station(s) the model never saw {what}: "
-                          f"{', '.join(scores['unseen'][:10])}")  # fmt: skip
+        err_console.print(
+            f"note: {len(scores['unseen'])} station(s) the model never saw {what}: {', '.join(scores['unseen'][:10])}"
+        )

@@ -25,8 +25,9 @@ def _show(result: dict) -> None:
     console.print(f"ingested {result['summary']}")
     if refused := result.get("refused"):
         more = f" (and {len(refused) - 1} more, listed above)" if len(refused) > 1 else ""
-        raise ingest.IngestError(f"{len(refused)} file(s) refused, nothing of them loaded (the rest was): "
-                                 f"{refused[0]}{more}")  # fmt: skip
+        raise ingest.IngestError(
+            f"{len(refused)} file(s) refused, nothing of them loaded (the rest was): {refused[0]}{more}"
+        )
 
 
 def stations_command(
@@ -49,8 +50,13 @@ def stations_command(
     table = Table("code", "name", "UF", "status", "since")
     for st in sorted(shown, key=lambda s: str(s.get("CD_ESTACAO"))):
         started = str(st.get("DT_INICIO_OPERACAO") or "")[:10]
-        table.add_row(str(st.get("CD_ESTACAO")), str(st.get("DC_NOME")), str(st.get("SG_ESTADO")),
-                      str(st.get("CD_SITUACAO") or ""), started)  # fmt: skip
+        table.add_row(
+            str(st.get("CD_ESTACAO")),
+            str(st.get("DC_NOME")),
+            str(st.get("SG_ESTADO")),
+            str(st.get("CD_SITUACAO") or ""),
+            started,
+        )
     console.print(table)
     console.print(f"{len(shown)} station(s)")
     if save:
@@ -72,8 +78,11 @@ def ingest_api(
     """Hourly observations from the INMET API (token form when INMET_TOKEN is set); refreshes the station list."""
     from lumen.run.steps import run_here
 
-    _show(run_here("ingest", given(source="api", start=start, end=end, stations=stations,
-                                   overlap_hours=overlap_hours)).figures())  # fmt: skip
+    _show(
+        run_here(
+            "ingest", given(source="api", start=start, end=end, stations=stations, overlap_hours=overlap_hours)
+        ).figures()
+    )
 
 
 @app.command("archive")
@@ -85,8 +94,9 @@ def ingest_archive(
     """A yearly historical archive (or station CSVs) into raw_data."""
     from lumen.run.steps import run_here
 
-    _show(run_here("ingest", given(source="archive", archive=source, stations=stations, uf=uf), progress=True
-                   ).figures())  # fmt: skip
+    _show(
+        run_here("ingest", given(source="archive", archive=source, stations=stations, uf=uf), progress=True).figures()
+    )
 
 
 def sample_command(

@@ -40,21 +40,38 @@ def run_command(
         raise LumenError(f"pipeline {pipeline} failed (mage run exited {code}): " + failed_since(settings, began))
     if refused := refused_since(settings, began):
         more = f" (and {len(refused) - 1} more: `lumen status`)" if len(refused) > 1 else ""
-        raise LumenError(f"pipeline {pipeline}: done for the rest, but {len(refused)} file(s) were refused: "
-                         f"{refused[0]}{more}")  # fmt: skip
+        raise LumenError(
+            f"pipeline {pipeline}: done for the rest, but {len(refused)} file(s) were refused: {refused[0]}{more}"
+        )
     console.print(f"pipeline {pipeline}: done")
 
 
 @app.command("start")
-def start_command(port: int | None = typer.Option(None, help="Mage UI port (127.0.0.1; default LUMEN_MAGE_PORT).")
-                  ) -> None:  # fmt: skip
+def start_command(
+    port: int | None = typer.Option(None, help="Mage UI port (127.0.0.1; default LUMEN_MAGE_PORT)."),
+) -> None:
     """Start Mage (UI with login, and the scheduler: inmet_hourly every hour, forecast_train daily)."""
-    from lumen.run import mage
+    from lumen.run import mage, schedules
 
     settings = get_settings()
     port = port or settings.mage_port
     pid = mage.start(settings, port)
     console.print(f"mage: running (pid {pid}) at http://127.0.0.1:{port}")
+    for s in schedules.SCHEDULES:
+        paused = s.paused_because(settings)
+        console.print(
+            f"mage: schedule {s.pipeline} ({s.interval(settings)}): {'paused — ' + paused if paused else 'on'}"
+        )
+
+
+@app.command("triggers")
+def triggers_command() -> None:
+    """Write Mage's triggers.yaml from LÚMEN's schedules (run before `mage start`; the Mage image does)."""
+    from lumen.run import schedules
+
+    settings = get_settings()
+    for note in schedules.write_triggers(settings.root / "mage_project", settings) or ["mage: every schedule is on"]:
+        console.print(note)
 
 
 @app.command("stop")

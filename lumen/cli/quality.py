@@ -34,6 +34,9 @@ def validate_command(start: str = START, end: str = END) -> None:
 
 def docs_command() -> None:
     """Build the Great Expectations Data Docs and print the path of index.html."""
-    from lumen.validate import validation
+    from lumen.validate import docs_assets, validation
 
-    console.print(str(validation.build_docs(get_settings())))
+    index = validation.build_docs(get_settings())
+    if not docs_assets.present():
+        console.print("Data Docs load their styling and scripts from CDNs (no local copies: run `make setup` online)")
+    console.print(str(index))

@@ -80,7 +80,7 @@ def admin_conn(settings: Settings | None = None) -> Conn:
 
     info = server.status(settings)
     if info is None:
-        raise DatabaseError("the embedded database is not running: start it with `lumen db up` (or `make up`)")
+        raise DatabaseError("the embedded database is not running: start it with `lumen db start` (or `make up`)")
     return Conn(
         user="postgres", dbname=settings.database_name, host=str(info.socket_dir), port=info.port, source="embedded"
     )
@@ -128,9 +128,11 @@ def _no_password(role: str) -> str:
     var = {"pipeline": "LUMEN_PIPELINE_PASSWORD", "reader": "LUMEN_READER_PASSWORD"}[role]
     env_file = Path(os.environ.get("LUMEN_ENV_FILE") or project_root() / ".env")
     if not env_file.exists():
-        return (f"{var} is not set: there is no {env_file} — `make setup` (or `lumen env`) creates it with fresh "
-                "passwords, then `lumen db up` gives them to a new database")  # fmt: skip
-    return f"{var} is empty in {env_file}: `lumen env` fills it (keeping the other values), then `lumen db up`"
+        return (
+            f"{var} is not set: there is no {env_file} — `make setup` (or `lumen env`) creates it with fresh "
+            "passwords, then `lumen db start` gives them to a new database"
+        )
+    return f"{var} is empty in {env_file}: `lumen env` fills it (keeping the other values), then `lumen db start`"
 
 
 def engine(
@@ -155,6 +157,7 @@ def one(cursor: psycopg.Cursor) -> tuple:
     if it returned none, instead of `None[0]`."""
     row = cursor.fetchone()
     if row is None:
-        raise DatabaseError("a query that always returns a row returned none: is the database migrated? "
-                            "`lumen db migrate`")  # fmt: skip
+        raise DatabaseError(
+            "a query that always returns a row returned none: is the database migrated? `lumen db migrate`"
+        )
     return tuple(row)

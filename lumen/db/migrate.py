@@ -60,8 +60,12 @@ def applied(conn: psycopg.Connection) -> dict[int, str]:
     return dict(conn.execute("SELECT version, checksum FROM ops.schema_migrations").fetchall())
 
 
-def migrate(settings: Settings | None = None, directory: Path = SQL_DIR, up_to: int | None = None,
-            upgraded: Callable[[psycopg.Connection], None] | None = None) -> list[Migration]:  # fmt: skip
+def migrate(
+    settings: Settings | None = None,
+    directory: Path = SQL_DIR,
+    up_to: int | None = None,
+    upgraded: Callable[[psycopg.Connection], None] | None = None,
+) -> list[Migration]:
     """Apply pending migrations (those up to version `up_to` only, when given: a database as an older
     release left it), then give the roles LOGIN and their .env passwords. Returns what ran.
 
@@ -116,11 +120,14 @@ def _sync_role_logins(conn: psycopg.Connection, settings: Settings, rotate: bool
     for key, role in ROLES.items():
         secret = {"pipeline": settings.pipeline_password, "reader": settings.reader_password}[key]
         password = secret.get_secret_value() if secret else None
-        can_login, stored = one(conn.execute(
-            "SELECT rolcanlogin, " + ("(SELECT rolpassword FROM pg_authid WHERE rolname = %s)" if readable else "%s")
-            + " FROM pg_roles WHERE rolname = %s",
-            (role, role),
-        ))  # fmt: skip
+        can_login, stored = one(
+            conn.execute(
+                "SELECT rolcanlogin, "
+                + ("(SELECT rolpassword FROM pg_authid WHERE rolname = %s)" if readable else "%s")
+                + " FROM pg_roles WHERE rolname = %s",
+                (role, role),
+            )
+        )
         if not readable:
             stored = None
         has_password = stored is not None if readable else can_login
@@ -185,7 +192,9 @@ def _sync_database_privileges(conn: psycopg.Connection) -> None:
     if one(conn.execute("SELECT to_regrole('lumen_pipeline') IS NULL OR to_regrole('lumen_reader') IS NULL"))[0]:
         return
     db = sql.Identifier(one(conn.execute("SELECT current_database()"))[0])
-    for stmt in ("GRANT CONNECT ON DATABASE {} TO lumen_pipeline, lumen_reader",
-                 "REVOKE TEMPORARY ON DATABASE {} FROM PUBLIC",
-                 "GRANT TEMPORARY ON DATABASE {} TO lumen_pipeline"):  # fmt: skip
+    for stmt in (
+        "GRANT CONNECT ON DATABASE {} TO lumen_pipeline, lumen_reader",
+        "REVOKE TEMPORARY ON DATABASE {} FROM PUBLIC",
+        "GRANT TEMPORARY ON DATABASE {} TO lumen_pipeline",
+    ):
         conn.execute(sql.SQL(stmt).format(db))

@@ -24,8 +24,12 @@ def conn_info(settings: Settings | None = None) -> Conn:
     """How MLflow's server reaches its database (as lumen_mlflow)."""
     settings = settings or get_settings()
     secret = settings.mlflow_password
-    return replace(admin_conn(settings), user=ROLE, dbname=settings.mlflow_database,
-                   password=secret.get_secret_value() if secret else None)  # fmt: skip
+    return replace(
+        admin_conn(settings),
+        user=ROLE,
+        dbname=settings.mlflow_database,
+        password=secret.get_secret_value() if secret else None,
+    )
 
 
 def backend_store_uri(settings: Settings | None = None) -> str:
@@ -44,7 +48,7 @@ def ensure(conn: psycopg.Connection, settings: Settings) -> bool:
             "SELECT rolpassword FROM pg_authid WHERE rolname = %s"
             if can_read_authid(conn)
             else "SELECT NULL FROM pg_roles WHERE rolname = %s",
-            (ROLE,),  # fmt: skip
+            (ROLE,),
         ).fetchone()
         if stored is None:
             conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(role, sql.Literal(password)))

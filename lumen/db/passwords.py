@@ -1,5 +1,5 @@
 """Passwords as PostgreSQL stores them: whether ours can be read, and whether a stored SCRAM verifier
-matches a password (so `lumen db up` can tell a wrong .env from a right one without changing it)."""
+matches a password (so `lumen db start` can tell a wrong .env from a right one without changing it)."""
 
 from __future__ import annotations
 

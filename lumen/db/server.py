@@ -2,8 +2,8 @@
 
 Used only when LUMEN_DATABASE_URL is not set. The server listens on a Unix socket
 only (no TCP port), inside its data folder or, when that path is too long for a
-socket, in a short runtime folder; it keeps running after `lumen db up` returns
-until `lumen db down`. As root it runs as the unprivileged `pgserver` user.
+socket, in a short runtime folder; it keeps running after `lumen db start` returns
+until `lumen db stop`. As root it runs as the unprivileged `pgserver` user.
 """
 
 from __future__ import annotations
@@ -78,8 +78,11 @@ def up(settings: Settings | None = None) -> ServerInfo:
     # the caller's process group (a Ctrl-C, a test runner, a kernel manager) may reach it.
     started = subprocess.run(
         [sys.executable, "-c", "import sys; from lumen.db.server import _start; _start(sys.argv[1])", str(data)],
-        start_new_session=True, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        start_new_session=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     if started.returncode != 0:
         log = data / "log"
         tail = "\n".join(log.read_text(errors="replace").splitlines()[-5:]) if log.exists() else ""

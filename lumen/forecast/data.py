@@ -12,8 +12,9 @@ from psycopg import sql
 from lumen.forecast.features import OBSERVED, STATION
 
 
-def observations(conn: psycopg.Connection, start: datetime, end: datetime, stations: list[str] | None = None
-                 ) -> pd.DataFrame:  # fmt: skip
+def observations(
+    conn: psycopg.Connection, start: datetime, end: datetime, stations: list[str] | None = None
+) -> pd.DataFrame:
     """Hourly rows in the UTC window [start, end), for the stations asked (default: all).
 
     Read with COPY … TO STDOUT as CSV into pandas' parser: a year of 600 stations fetched as Python
@@ -24,8 +25,12 @@ def observations(conn: psycopg.Connection, start: datetime, end: datetime, stati
         "FROM processed_data.observations WHERE observed_at >= {lo} AND observed_at < {hi} "
         "AND ({codes}::text[] IS NULL OR station_code = ANY({codes}::text[])) ORDER BY station_code, observed_at) "
         "TO STDOUT WITH (FORMAT csv, HEADER)"
-    ).format(cols=sql.SQL(", ").join(map(sql.Identifier, OBSERVED)), lo=sql.Literal(start), hi=sql.Literal(end),
-             codes=sql.Literal(stations))  # fmt: skip
+    ).format(
+        cols=sql.SQL(", ").join(map(sql.Identifier, OBSERVED)),
+        lo=sql.Literal(start),
+        hi=sql.Literal(end),
+        codes=sql.Literal(stations),
+    )
     buffer = io.BytesIO()
     with conn.cursor() as cur, cur.copy(query) as copy:
         for block in copy:

@@ -12,8 +12,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-OBSERVED = ["air_temp_c", "dew_point_c", "rel_humidity_pct", "pressure_hpa", "global_radiation_kj_m2",
-            "precip_mm", "wind_speed_ms", "wind_gust_ms"]  # fmt: skip
+OBSERVED = [
+    "air_temp_c",
+    "dew_point_c",
+    "rel_humidity_pct",
+    "pressure_hpa",
+    "global_radiation_kj_m2",
+    "precip_mm",
+    "wind_speed_ms",
+    "wind_gust_ms",
+]
 TEMP_LAGS = (1, 2, 3, 6, 24)  # hours before the target hour: lag 1 is the issue hour itself
 STATION = ["latitude", "longitude", "altitude_m"]
 FEATURES = [
@@ -68,8 +76,9 @@ def issue_rows(grid: pd.DataFrame, stations: pd.DataFrame) -> pd.DataFrame:
     `grid` is complete_grid's: every hour of each station, in order, so a shift of k rows within a
     station is k hours (grouped shifts never cross from one station into the next)."""
     if grid.empty:  # no observation in the window: no rows, with the columns of any other answer
-        return pd.DataFrame(columns=["station_code", "issued_at", "target_at", *MODEL_INPUT[1:], "target_c",
-                                     "target_change"])  # fmt: skip
+        return pd.DataFrame(
+            columns=["station_code", "issued_at", "target_at", *MODEL_INPUT[1:], "target_c", "target_change"]
+        )
     grid = grid.sort_values(["station_code", "observed_at"], kind="stable").reset_index(drop=True)
     by_station = grid.groupby("station_code", sort=False)
     t = grid["air_temp_c"]
@@ -77,14 +86,25 @@ def issue_rows(grid: pd.DataFrame, stations: pd.DataFrame) -> pd.DataFrame:
     def before(col: str, k: int) -> pd.Series:
         return by_station[col].shift(k)
 
-    rows = pd.DataFrame({"station_code": grid["station_code"], "issued_at": grid["observed_at"],
-                         "target_at": grid["observed_at"] + pd.Timedelta(hours=1)})  # fmt: skip
+    rows = pd.DataFrame(
+        {
+            "station_code": grid["station_code"],
+            "issued_at": grid["observed_at"],
+            "target_at": grid["observed_at"] + pd.Timedelta(hours=1),
+        }
+    )
     for k in TEMP_LAGS:
         rows[f"temp_lag{k}"] = before("air_temp_c", k - 1) if k > 1 else t
     rows["temp_change_1h"] = t - before("air_temp_c", 1)
     rows["temp_change_3h"] = t - before("air_temp_c", 3)
-    for col in ("dew_point_c", "rel_humidity_pct", "global_radiation_kj_m2", "precip_mm", "wind_speed_ms",
-                "wind_gust_ms"):  # fmt: skip
+    for col in (
+        "dew_point_c",
+        "rel_humidity_pct",
+        "global_radiation_kj_m2",
+        "precip_mm",
+        "wind_speed_ms",
+        "wind_gust_ms",
+    ):
         rows[col] = grid[col]
     rows["pressure_change_3h"] = grid["pressure_hpa"] - before("pressure_hpa", 3)
     rows["target_c"] = before("air_temp_c", -1)
@@ -132,16 +152,17 @@ def matrix(rows: pd.DataFrame, categories: list[str], features: list[str] = FEAT
     return x.astype({c: "float64" for c in features if c != "station_code"})
 
 
-def nearest_neighbours(stations: pd.DataFrame, k: int = NEIGHBOURS_K, max_km: float = NEIGHBOUR_MAX_KM
-                       ) -> pd.DataFrame:  # fmt: skip
+def nearest_neighbours(stations: pd.DataFrame, k: int = NEIGHBOURS_K, max_km: float = NEIGHBOUR_MAX_KM) -> pd.DataFrame:
     """station_code, neighbour_code, rank (1 = nearest), distance_km: each station's k nearest
     stations within max_km (great-circle distance; stations without coordinates have none)."""
     placed = stations.dropna(subset=["latitude", "longitude"]).reset_index(drop=True)
     if len(placed) < 2:
         return pd.DataFrame(columns=["station_code", "neighbour_code", "rank", "distance_km"])
     lat, lon = np.radians(placed["latitude"].to_numpy()), np.radians(placed["longitude"].to_numpy())
-    a = (np.sin((lat[:, None] - lat[None, :]) / 2) ** 2
-         + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.sin((lon[:, None] - lon[None, :]) / 2) ** 2)  # fmt: skip
+    a = (
+        np.sin((lat[:, None] - lat[None, :]) / 2) ** 2
+        + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.sin((lon[:, None] - lon[None, :]) / 2) ** 2
+    )
     km = 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
     np.fill_diagonal(km, np.inf)
     out = []

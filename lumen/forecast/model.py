@@ -88,8 +88,8 @@ def time_split(rows: pd.DataFrame, cutoff: pd.Timestamp, gap_hours: int = 24) ->
 
 def fit(train: pd.DataFrame, params: dict | None = None, features: list[str] = fx.FEATURES) -> Model:
     if len(train) < MIN_TRAIN_ROWS:
-        raise NotEnoughData(f"only {len(train):,} training rows (at least {MIN_TRAIN_ROWS:,} needed): "
-                            "give a longer window or more stations")  # fmt: skip
+        short = f"only {len(train):,} training rows (at least {MIN_TRAIN_ROWS:,} needed)"
+        raise NotEnoughData(f"{short}: give a longer window or more stations", short)
     params = {**PARAMS, **(params or {})}
     clim = fx.climatology(train)
     if len(train) > MAX_TRAIN_ROWS:
@@ -98,15 +98,20 @@ def fit(train: pd.DataFrame, params: dict | None = None, features: list[str] = f
     categories = sorted(rows["station_code"].unique())
 
     def dataset(part: pd.DataFrame) -> lgb.Dataset:
-        return lgb.Dataset(fx.matrix(part, categories, features), part["target_change"],
-                           categorical_feature=["station_code"],
-                           free_raw_data=False)  # fmt: skip
+        return lgb.Dataset(
+            fx.matrix(part, categories, features),
+            part["target_change"],
+            categorical_feature=["station_code"],
+            free_raw_data=False,
+        )
 
     point = lgb.train({**params, "objective": "regression"}, dataset(rows))
     split_at = int(len(rows) * (1 - CALIBRATION_SHARE))
     proper, calibration = rows.iloc[:split_at], rows.iloc[split_at:]
-    quantiles = {q: lgb.train({**params, **QUANTILE_PARAMS, "objective": "quantile", "alpha": q}, dataset(proper))
-                 for q in QUANTILES}  # fmt: skip
+    quantiles = {
+        q: lgb.train({**params, **QUANTILE_PARAMS, "objective": "quantile", "alpha": q}, dataset(proper))
+        for q in QUANTILES
+    }
     x = fx.matrix(calibration, categories, features)
     y = calibration["target_change"].to_numpy()
     outside = np.maximum(quantiles[QUANTILES[0]].predict(x) - y, y - quantiles[QUANTILES[1]].predict(x))
@@ -117,8 +122,12 @@ def fit(train: pd.DataFrame, params: dict | None = None, features: list[str] = f
 def baselines(rows: pd.DataFrame, clim: pd.DataFrame) -> pd.DataFrame:
     """persistence_c and climatology_c (persistence + the training's station-month-hour mean change)."""
     rows = fx.with_climatology(rows, clim)
-    return pd.DataFrame({"persistence_c": rows["temp_lag1"].to_numpy(),
-                         "climatology_c": (rows["temp_lag1"] + rows["clim_change"]).to_numpy()})  # fmt: skip
+    return pd.DataFrame(
+        {
+            "persistence_c": rows["temp_lag1"].to_numpy(),
+            "climatology_c": (rows["temp_lag1"] + rows["clim_change"]).to_numpy(),
+        }
+    )
 
 
 def _errors(truth: np.ndarray, guess: np.ndarray) -> dict[str, float]:
@@ -131,10 +140,17 @@ def score(test: pd.DataFrame, model: Model) -> tuple[dict, pd.DataFrame]:
     per-station table."""
     pred = model.predict(test)
     base = baselines(test, model.clim)
-    frame = pd.DataFrame({"station_code": test["station_code"].to_numpy(), "truth": test["target_c"].to_numpy(),
-                          "model": pred["predicted_c"].to_numpy(), "p10": pred["p10_c"].to_numpy(),
-                          "p90": pred["p90_c"].to_numpy(), "persistence": base["persistence_c"].to_numpy(),
-                          "climatology": base["climatology_c"].to_numpy()})  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "station_code": test["station_code"].to_numpy(),
+            "truth": test["target_c"].to_numpy(),
+            "model": pred["predicted_c"].to_numpy(),
+            "p10": pred["p10_c"].to_numpy(),
+            "p90": pred["p90_c"].to_numpy(),
+            "persistence": base["persistence_c"].to_numpy(),
+            "climatology": base["climatology_c"].to_numpy(),
+        }
+    )
     metrics = _summary(frame)
     per_station = pd.DataFrame([{"station_code": code, **_summary(g)} for code, g in frame.groupby("station_code")])
     return metrics, per_station

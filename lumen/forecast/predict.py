@@ -37,10 +37,15 @@ class PredictResult:
         if self.version is None:
             return "forecast: no model registered yet (train one: lumen forecast train) — nothing to do"
         lo, hi = self.issued  # type: ignore[misc]
-        when = f"{lo:%Y-%m-%d %H:%M}" + (f" … {hi - timedelta(hours=1):%Y-%m-%d %H:%M}" if hi - lo > timedelta(hours=1)
-                                         else "")  # fmt: skip
-        gaps = f"; {len(self.skipped)} station(s) without their last 24 h: {', '.join(self.skipped[:10])}" + (
-            " …" if len(self.skipped) > 10 else "") if self.skipped else ""  # fmt: skip
+        when = f"{lo:%Y-%m-%d %H:%M}" + (
+            f" … {hi - timedelta(hours=1):%Y-%m-%d %H:%M}" if hi - lo > timedelta(hours=1) else ""
+        )
+        gaps = (
+            f"; {len(self.skipped)} station(s) without their last 24 h: {', '.join(self.skipped[:10])}"
+            + (" …" if len(self.skipped) > 10 else "")
+            if self.skipped
+            else ""
+        )
         return f"forecast: {self.written:,} next-hour forecast(s) issued {when} UTC by champion v{self.version}{gaps}"
 
 
@@ -49,8 +54,13 @@ def latest_hour(settings: Settings) -> datetime | None:
         return one(conn.execute("SELECT max(observed_at) FROM processed_data.observations"))[0]
 
 
-def predict(settings: Settings, run_id: str, start: datetime | None = None, end: datetime | None = None,
-            stations: list[str] | None = None) -> PredictResult:  # fmt: skip
+def predict(
+    settings: Settings,
+    run_id: str,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    stations: list[str] | None = None,
+) -> PredictResult:
     """Forecasts issued at each hour of [start, end) (default: the newest observed hour only)."""
     t0 = time.monotonic()
     current = tracking.serving_champion(settings)
@@ -70,8 +80,9 @@ def predict(settings: Settings, run_id: str, start: datetime | None = None, end:
     out = current.model.predict(rows) if len(rows) else pd.DataFrame()
     written = _upsert(settings, out, settings.forecast_model, current.version, run_id) if len(out) else 0
     have = set(out["station_code"]) if len(out) else set()
-    return PredictResult(written, [s for s in asked if s not in have], current.version, (start, end),
-                         round(time.monotonic() - t0, 2))  # fmt: skip
+    return PredictResult(
+        written, [s for s in asked if s not in have], current.version, (start, end), round(time.monotonic() - t0, 2)
+    )
 
 
 def _upsert(settings: Settings, out: pd.DataFrame, name: str, version: str, run_id: str) -> int:
@@ -106,11 +117,27 @@ def evaluate(settings: Settings, start: datetime, end: datetime, stations: list[
     if stations is None and unseen:
         rows = rows[rows["station_code"].isin(seen)]
         if rows.empty:
-            raise ForecastError(f"the champion was trained on none of the stations with data then ({', '.join(unseen)})"
-                                ": name them with --stations to score them anyway")  # fmt: skip
+            raise ForecastError(
+                f"the champion was trained on none of the stations with data then ({', '.join(unseen)})"
+                ": name them with --stations to score them anyway"
+            )
     metrics, _ = score(rows, current.model)
-    keys = ("n", "rmse_model", "rmse_persistence", "rmse_climatology", "mae_model", "mae_persistence",
-            "mae_climatology", "bias_model", "skill", "coverage_10_90")  # fmt: skip
-    return {"model_version": current.version, **{k: metrics[k] for k in keys},
-            "stations": int(rows["station_code"].nunique()), "unseen": unseen,
-            "unseen_scored": stations is not None}  # fmt: skip
+    keys = (
+        "n",
+        "rmse_model",
+        "rmse_persistence",
+        "rmse_climatology",
+        "mae_model",
+        "mae_persistence",
+        "mae_climatology",
+        "bias_model",
+        "skill",
+        "coverage_10_90",
+    )
+    return {
+        "model_version": current.version,
+        **{k: metrics[k] for k in keys},
+        "stations": int(rows["station_code"].nunique()),
+        "unseen": unseen,
+        "unseen_scored": stations is not None,
+    }

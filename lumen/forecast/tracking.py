@@ -48,8 +48,10 @@ def client(settings: Settings) -> MlflowClient:
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")  # no usage collection from the client either
     uri = settings.mlflow_uri
     if uri.startswith(("http://", "https://")) and not answers(uri):  # before MLflow's own retries (minutes)
-        raise ForecastError(f"MLflow does not answer at {shown_uri(uri)}: start it with `lumen mlflow start` "
-                            "(make up), or set LUMEN_MLFLOW_URI")  # fmt: skip
+        raise ForecastError(
+            f"MLflow does not answer at {shown_uri(uri)}: start it with `lumen mlflow start` "
+            "(make up), or set LUMEN_MLFLOW_URI"
+        )
     import mlflow
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
@@ -61,8 +63,10 @@ def client(settings: Settings) -> MlflowClient:
         c.search_experiments(max_results=1)
     except (MlflowException, OSError) as exc:
         reason = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
-        raise ForecastError(f"MLflow does not answer at {shown_uri(settings.mlflow_uri)} ({reason}): start it with "
-                            "`lumen mlflow start` (make up), or set LUMEN_MLFLOW_URI") from None  # fmt: skip
+        raise ForecastError(
+            f"MLflow does not answer at {shown_uri(settings.mlflow_uri)} ({reason}): start it with "
+            "`lumen mlflow start` (make up), or set LUMEN_MLFLOW_URI"
+        ) from None
     return c
 
 
@@ -145,11 +149,14 @@ def serving_champion(settings: Settings) -> Champion | None:
     if not uri.startswith(("http://", "https://")):
         return champion(client(settings), name)
     try:
-        resp = requests.get(f"{uri}/api/2.0/mlflow/registered-models/alias", params={"name": name, "alias": ALIAS},
-                            timeout=10)  # fmt: skip
+        resp = requests.get(
+            f"{uri}/api/2.0/mlflow/registered-models/alias", params={"name": name, "alias": ALIAS}, timeout=10
+        )
     except requests.RequestException:
-        raise ForecastError(f"MLflow does not answer at {shown_uri(uri)}: start it with `lumen mlflow start` "
-                            "(make up), or set LUMEN_MLFLOW_URI") from None  # fmt: skip
+        raise ForecastError(
+            f"MLflow does not answer at {shown_uri(uri)}: start it with `lumen mlflow start` "
+            "(make up), or set LUMEN_MLFLOW_URI"
+        ) from None
     if resp.status_code in (400, 404):  # no such model, or no alias on it yet
         return None
     if resp.status_code != 200:
@@ -183,9 +190,12 @@ def log_model(model: Model, example: pd.DataFrame, name: str) -> tuple[Any, str]
     # our own object, pickled and loaded by our own code: MLflow's warning about pickles is for strangers' models
     logging.getLogger("mlflow.pyfunc").setLevel(logging.ERROR)
     info = mlflow.pyfunc.log_model(
-        name="model", python_model=NextHourModel(model), signature=signature, input_example=example,
+        name="model",
+        python_model=NextHourModel(model),
+        signature=signature,
+        input_example=example,
         pip_requirements=_requirements(),
-    )  # fmt: skip
+    )
     # registered here, not by log_model(registered_model_name=…): MLflow then always tries to create the
     # registered model first, and PostgreSQL logged `duplicate key … registered_model_pk` every training
     c = mlflow.MlflowClient()
@@ -195,8 +205,9 @@ def log_model(model: Model, example: pd.DataFrame, name: str) -> tuple[Any, str]
         if exc.error_code != "RESOURCE_DOES_NOT_EXIST":
             raise
         c.create_registered_model(name)
-    version = c.create_model_version(name, source=f"models:/{info.model_id}", run_id=info.run_id,
-                                     model_id=info.model_id)  # fmt: skip
+    version = c.create_model_version(
+        name, source=f"models:/{info.model_id}", run_id=info.run_id, model_id=info.model_id
+    )
     return info, str(version.version)
 
 

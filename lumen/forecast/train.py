@@ -48,10 +48,12 @@ class TrainResult:
 
     def line(self) -> str:
         m = self.metrics
-        return (f"forecast model v{self.version}: RMSE {m['rmse_model']:.3f} °C on {m['n']:,} test hours "
-                f"(persistence {m['rmse_persistence']:.3f}, climatology {m['rmse_climatology']:.3f}, skill "
-                f"{m['skill']:.2f}, 10-90 % coverage {m['coverage_10_90']:.0%}; neighbour features "
-                f"{self._neighbours()}) — {self.reason}")  # fmt: skip
+        return (
+            f"forecast model v{self.version}: RMSE {m['rmse_model']:.3f} °C on {m['n']:,} test hours "
+            f"(persistence {m['rmse_persistence']:.3f}, climatology {m['rmse_climatology']:.3f}, skill "
+            f"{m['skill']:.2f}, 10-90 % coverage {m['coverage_10_90']:.0%}; neighbour features "
+            f"{self._neighbours()}) — {self.reason}"
+        )
 
     def _neighbours(self) -> str:
         if not self.compared:
@@ -100,9 +102,15 @@ def choose(split: Split, neighbours: bool | None) -> Choice:
     return Choice(plain, metrics, per_station, "dropped", compared)
 
 
-def train(settings: Settings, start: datetime, end: datetime, stations: list[str] | None = None,
-          test_from: datetime | None = None, git_commit: str | None = None,
-          neighbours: bool | None = None) -> TrainResult:  # fmt: skip
+def train(
+    settings: Settings,
+    start: datetime,
+    end: datetime,
+    stations: list[str] | None = None,
+    test_from: datetime | None = None,
+    git_commit: str | None = None,
+    neighbours: bool | None = None,
+) -> TrainResult:
     t0 = time.monotonic()
     c = tracking.client(settings)  # before any work: MLflow unreachable fails at once (and sets its logging)
     import mlflow
@@ -115,10 +123,11 @@ def train(settings: Settings, start: datetime, end: datetime, stations: list[str
     del rows  # a year of 600 stations: the split holds what is needed
     if split is None or len(split.train) < MIN_TRAIN_ROWS:
         n = 0 if split is None else len(split.train)
-        raise NotEnoughData(f"only {n:,} training hours in {window} before {cutoff:%Y-%m-%d %H:%M} (at least "
-                            f"{MIN_TRAIN_ROWS:,} needed): give a longer window or more stations")  # fmt: skip
+        short = f"only {n:,} training hours in {window} before {cutoff:%Y-%m-%d %H:%M} (at least {MIN_TRAIN_ROWS:,})"
+        raise NotEnoughData(f"{short}: give a longer window or more stations", short)
     if split.test.empty:
-        raise NotEnoughData(f"no test hours in {window} from {cutoff:%Y-%m-%d %H:%M}: choose an earlier --test-from")
+        short = f"no test hours in {window} from {cutoff:%Y-%m-%d %H:%M}"
+        raise NotEnoughData(f"{short}: choose an earlier --test-from", short)
     chosen = choose(split, neighbours)
     model, metrics, per_station = chosen.model, chosen.metrics, chosen.per_station
     current = tracking.champion(c, settings.forecast_model)
@@ -147,8 +156,13 @@ def train(settings: Settings, start: datetime, end: datetime, stations: list[str
                 "neighbours": chosen.neighbours,
             }
         )
-        mlflow.set_tags({"lumen.git_commit": git_commit or "unknown", "lumen.promoted": str(promoted).lower(),
-                         "lumen.decision": reason})  # fmt: skip
+        mlflow.set_tags(
+            {
+                "lumen.git_commit": git_commit or "unknown",
+                "lumen.promoted": str(promoted).lower(),
+                "lumen.decision": reason,
+            }
+        )
         mlflow.log_table(per_station, "per_station_metrics.json")
         mlflow.log_figure(_residual_plot(split.test, model), "residuals.png")
         info, version = tracking.log_model(model, split.test, name)
@@ -166,8 +180,19 @@ def train(settings: Settings, start: datetime, end: datetime, stations: list[str
         if promoted:
             c.set_registered_model_alias(name, tracking.ALIAS, version)
         c.set_model_version_tag(name, version, "lumen.decision", reason)
-    return TrainResult(run.info.run_id, version, promoted, reason, metrics, counts, champion_rmse,
-                       round(time.monotonic() - t0, 2), chosen.neighbours, chosen.compared, abandoned)  # fmt: skip
+    return TrainResult(
+        run.info.run_id,
+        version,
+        promoted,
+        reason,
+        metrics,
+        counts,
+        champion_rmse,
+        round(time.monotonic() - t0, 2),
+        chosen.neighbours,
+        chosen.compared,
+        abandoned,
+    )
 
 
 def _residual_plot(test: pd.DataFrame, model):

@@ -60,8 +60,11 @@ def load_api_answers(conn: psycopg.Connection, answers: list[tuple[list[dict], s
     if not answers:
         return []
     origin_of = dict(zip(reserve_load_ids(conn, len(answers)), (origin for _, origin in answers), strict=True))
-    rows = [row for (records, origin), load_id in zip(answers, origin_of, strict=True)
-            for row in api_rows(records, origin, load_id)]  # fmt: skip
+    rows = [
+        row
+        for (records, origin), load_id in zip(answers, origin_of, strict=True)
+        for row in api_rows(records, origin, load_id)
+    ]
     origins = {row[1]: origin_of[row[2]] for row in rows}  # station → the (last) answer it came in
     with conn.transaction():
         record_loads(conn, [(load_id, "api", origin, run_id) for load_id, origin in origin_of.items()])
@@ -120,12 +123,20 @@ def load_api_stations(conn: psycopg.Connection, stations: list[dict], origin: st
         code = str(st.get("CD_ESTACAO") or "").strip().upper()
         if not code:
             raise IngestError(f"{origin}: a station without CD_ESTACAO: {json.dumps(st)[:120]}")
-        rows.append({
-            "station_code": code, "name": st.get("DC_NOME"), "uf": st.get("SG_ESTADO"),
-            "latitude": st.get("VL_LATITUDE"), "longitude": st.get("VL_LONGITUDE"),
-            "altitude": st.get("VL_ALTITUDE"), "started": st.get("DT_INICIO_OPERACAO"),
-            "status": st.get("CD_SITUACAO"), "station_type": st.get("TP_ESTACAO"), "payload": st,
-        })  # fmt: skip
+        rows.append(
+            {
+                "station_code": code,
+                "name": st.get("DC_NOME"),
+                "uf": st.get("SG_ESTADO"),
+                "latitude": st.get("VL_LATITUDE"),
+                "longitude": st.get("VL_LONGITUDE"),
+                "altitude": st.get("VL_ALTITUDE"),
+                "started": st.get("DT_INICIO_OPERACAO"),
+                "status": st.get("CD_SITUACAO"),
+                "station_type": st.get("TP_ESTACAO"),
+                "payload": st,
+            }
+        )
     with conn.transaction():
         return sum(upsert_station(conn, "api", row, origin, run_id) for row in rows)
 
@@ -155,8 +166,15 @@ def after_watermark(records: list[dict], mark: datetime | None, overlap_hours: i
     return [r for r in records if _api_hour(str(r.get("DT_MEDICAO")), str(r.get("HR_MEDICAO")), "") >= since]
 
 
-def ingest_api(conn: psycopg.Connection, client, codes: list[str], start: date | None, last: date, run_id: str,
-               overlap_hours: int = 3) -> list[LoadStats]:  # fmt: skip
+def ingest_api(
+    conn: psycopg.Connection,
+    client,
+    codes: list[str],
+    start: date | None,
+    last: date,
+    run_id: str,
+    overlap_hours: int = 3,
+) -> list[LoadStats]:
     """Hourly records for `codes` up to `last`: from `start` when given (all re-read), else from each
     station's watermark minus the overlap. One transaction per API_BATCH_ROWS rows of answers.
 
@@ -170,8 +188,11 @@ def ingest_api(conn: psycopg.Connection, client, codes: list[str], start: date |
     for first, group in api_windows(codes, marks, start, last, overlap_hours).items():
         for chunk in client.observations_many(group, first, last):
             if chunk.error:
-                failed.append(LoadStats(chunk.station_code, chunk.origin, warnings=[f"{chunk.station_code} failed: "
-                                                                                     f"{chunk.error}"]))  # fmt: skip
+                failed.append(
+                    LoadStats(
+                        chunk.station_code, chunk.origin, warnings=[f"{chunk.station_code} failed: {chunk.error}"]
+                    )
+                )
                 continue
             check_answer(chunk)
             mark = None if start else marks.get(chunk.station_code)
@@ -206,9 +227,17 @@ def _station_records(conn: psycopg.Connection, answers: list[tuple[list[dict], s
             "origin, run_id) SELECT 'api', %s, %s, %s, %s, %s, %s, %s, %s WHERE NOT EXISTS "
             "(SELECT 1 FROM raw_data.inmet_stations WHERE station_code = %s)",
             [
-                (code, rec.get("DC_NOME"), rec.get("UF"), rec.get("VL_LATITUDE"), rec.get("VL_LONGITUDE"),
-                 json.dumps({k: rec.get(k) for k in ("CD_ESTACAO", *API_STATION_FIELDS)}, ensure_ascii=False),
-                 origin, run_id, code)
+                (
+                    code,
+                    rec.get("DC_NOME"),
+                    rec.get("UF"),
+                    rec.get("VL_LATITUDE"),
+                    rec.get("VL_LONGITUDE"),
+                    json.dumps({k: rec.get(k) for k in ("CD_ESTACAO", *API_STATION_FIELDS)}, ensure_ascii=False),
+                    origin,
+                    run_id,
+                    code,
+                )
                 for code, (rec, origin) in first.items()
             ],
-        )  # fmt: skip
+        )

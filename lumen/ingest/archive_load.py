@@ -111,9 +111,11 @@ def conflicts(jobs: list[Job]) -> dict[int, str]:
                 rows_a, rows_b = hours[a.load_id], hours[b.load_id]
                 differ = sorted(h for h in rows_a.keys() & rows_b.keys() if rows_a[h] != rows_b[h])
                 if differ:
-                    why = (f"{a.file.origin} and {b.file.origin} hold {len(differ)} hour(s) of station {code} with "
-                           f"different values (first {differ[0][:16]} UTC): both refused; keep the right one and "
-                           "load it again")  # fmt: skip
+                    why = (
+                        f"{a.file.origin} and {b.file.origin} hold {len(differ)} hour(s) of station {code} with "
+                        f"different values (first {differ[0][:16]} UTC): both refused; keep the right one and "
+                        "load it again"
+                    )
                     out.setdefault(a.load_id, why)
                     out.setdefault(b.load_id, why)
     return out

@@ -176,8 +176,9 @@ def has_rows(conn: psycopg.Connection, source: str, code: str, period: tuple[dat
 
 
 _MERGE_COLS = ", ".join((*KEY, *VALUE_COLUMNS, "load_id"))
-_DIFFERENT = (f"({', '.join(f't.{c}' for c in VALUE_COLUMNS)}) IS DISTINCT FROM "
-              f"({', '.join(f's.{c}' for c in VALUE_COLUMNS)})")  # fmt: skip
+_DIFFERENT = (
+    f"({', '.join(f't.{c}' for c in VALUE_COLUMNS)}) IS DISTINCT FROM ({', '.join(f's.{c}' for c in VALUE_COLUMNS)})"
+)
 # two parts of one statement, on disjoint keys: the UPDATE touches hours raw_data has, the
 # INSERT adds the others (a partitioned table cannot return xmax to tell them apart)
 _MERGE = f"""

@@ -59,8 +59,9 @@ class Prepared:
         if isinstance(self.error, LumenError):
             return LoadStats(code, self.origin, refused=str(self.error))
         message = str(self.error).strip().splitlines()[0][:200] if str(self.error).strip() else ""
-        return LoadStats(code, self.origin, refused=f"{self.origin}: unreadable ({type(self.error).__name__}: "
-                                                    f"{message})")  # fmt: skip
+        return LoadStats(
+            code, self.origin, refused=f"{self.origin}: unreadable ({type(self.error).__name__}: {message})"
+        )
 
     def columns(self) -> tuple[str, ...]:
         assert self.header is not None
@@ -79,8 +80,10 @@ def prepare(job: Job) -> Prepared:
             stream = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[type-var]
             header = archive.read_header(stream, job.file.origin)
             archive.check_identity(job.file, header)
-            prefix = b";".join((b"archive", archive.copy_escape(header.station_code, header.encoding),
-                                b"%d" % job.load_id)) + b";"  # fmt: skip
+            prefix = (
+                b";".join((b"archive", archive.copy_escape(header.station_code, header.encoding), b"%d" % job.load_id))
+                + b";"
+            )
             return Prepared(job, header, list(archive.copy_chunks(stream, header, prefix, job.file.origin)))
     except Exception as exc:  # raised when this file's turn to load comes, like a reading error would be
         return Prepared(job, error=exc)

@@ -50,8 +50,9 @@ def split(jobs: list[Job], parts: int = PARTS) -> tuple[list[str], list[list[Job
     return bounds, groups
 
 
-def load_new_year(conn: psycopg.Connection, year: int, jobs: list[Job], run_id: str,
-                  report: Callable[[Prepared, LoadStats], None]) -> tuple[list[LoadStats] | None, str]:  # fmt: skip
+def load_new_year(
+    conn: psycopg.Connection, year: int, jobs: list[Job], run_id: str, report: Callable[[Prepared, LoadStats], None]
+) -> tuple[list[LoadStats] | None, str]:
     """(stats per file, ""), or (None, why) when the files must go one by one: the year already
     has a partition (why is ""), another load of the year is running, or this path failed (its
     parts are dropped then; why says so, and the caller shows it as a warning)."""
@@ -64,8 +65,9 @@ def load_new_year(conn: psycopg.Connection, year: int, jobs: list[Job], run_id: 
         bounds, groups = split(jobs)
         stop = threading.Event()
         with ThreadPoolExecutor(len(groups), thread_name_prefix="lumen-year") as pool:
-            futures = [pool.submit(_load_part, conn, year, i, bounds, group, stop, report)
-                       for i, group in enumerate(groups)]  # fmt: skip
+            futures = [
+                pool.submit(_load_part, conn, year, i, bounds, group, stop, report) for i, group in enumerate(groups)
+            ]
             done, _ = wait(futures, return_when=FIRST_EXCEPTION)
             if any(f.exception() for f in done):
                 stop.set()
@@ -90,9 +92,15 @@ def load_new_year(conn: psycopg.Connection, year: int, jobs: list[Job], run_id: 
             conn.execute(_UNLOCK, [year])
 
 
-def _load_part(conn: psycopg.Connection, year: int, part: int, bounds: list[str], jobs: list[Job],
-               stop: threading.Event, report: Callable[[Prepared, LoadStats], None],
-               ) -> list[tuple[Prepared, LoadStats]]:  # fmt: skip
+def _load_part(
+    conn: psycopg.Connection,
+    year: int,
+    part: int,
+    bounds: list[str],
+    jobs: list[Job],
+    stop: threading.Event,
+    report: Callable[[Prepared, LoadStats], None],
+) -> list[tuple[Prepared, LoadStats]]:
     """One part, on a connection of its own, in one transaction: its table, its rows, its key."""
     lo = bounds[part - 1] if part > 0 else None
     hi = bounds[part] if part < len(bounds) else None

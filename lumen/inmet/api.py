@@ -106,10 +106,17 @@ class InmetClient:
         self.session = requests.Session()
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
         retry = Retry(
-            total=retries, connect=retries, read=retries, status=retries, other=0,
-            backoff_factor=backoff_s, status_forcelist=(500, 502, 503, 504), allowed_methods=frozenset({"GET"}),
-            raise_on_status=False, respect_retry_after_header=True,
-        )  # fmt: skip
+            total=retries,
+            connect=retries,
+            read=retries,
+            status=retries,
+            other=0,
+            backoff_factor=backoff_s,
+            status_forcelist=(500, 502, 503, 504),
+            allowed_methods=frozenset({"GET"}),
+            raise_on_status=False,
+            respect_retry_after_header=True,
+        )
         adapter = HTTPAdapter(max_retries=retry, pool_maxsize=MAX_IN_FLIGHT)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)

@@ -89,8 +89,13 @@ class Header:
     encoding: str  # "utf-8" or "latin-1"
 
 
-def list_files(path: Path, stations: Iterable[str] = (), ufs: Iterable[str] = (), limits: Limits | None = None,
-               skipped: list[str] | None = None) -> Iterator[ArchiveFile]:  # fmt: skip
+def list_files(
+    path: Path,
+    stations: Iterable[str] = (),
+    ufs: Iterable[str] = (),
+    limits: Limits | None = None,
+    skipped: list[str] | None = None,
+) -> Iterator[ArchiveFile]:
     """Station CSVs in a ZIP, a folder or a single file, optionally only some stations or states.
 
     Filters match the file name (`INMET_S_PR_A807_…`, which INMET's archives always follow),

@@ -48,8 +48,12 @@ def fetch_year(base_url: str, year: int, cache_dir: Path, timeout_s: float = 60.
         return target
     part = target.with_suffix(".zip.part")
     url = archive_url(base_url, year)
-    retrying = Retrying(stop=stop_after_attempt(ATTEMPTS), wait=wait_exponential(multiplier=1, max=30),
-                        retry=retry_if_exception_type(Interrupted), reraise=True)  # fmt: skip
+    retrying = Retrying(
+        stop=stop_after_attempt(ATTEMPTS),
+        wait=wait_exponential(multiplier=1, max=30),
+        retry=retry_if_exception_type(Interrupted),
+        reraise=True,
+    )
     try:
         for attempt in retrying:
             with attempt:
@@ -82,9 +86,10 @@ def _fetch(url: str, part: Path, year: int, timeout_s: float, progress: bool) ->
             total = int(resp.headers.get("Content-Length", 0)) + have or None
             with (
                 part.open("ab" if have else "wb") as out,
-                tqdm(total=total, initial=have, unit="B", unit_scale=True, desc=f"{year}.zip",
-                     disable=not progress) as bar,
-            ):  # fmt: skip
+                tqdm(
+                    total=total, initial=have, unit="B", unit_scale=True, desc=f"{year}.zip", disable=not progress
+                ) as bar,
+            ):
                 for block in resp.iter_content(BLOCK):
                     out.write(block)
                     bar.update(len(block))

@@ -12,14 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from lumen.config import Settings
 from lumen.errors import LumenError
 
 # What fits INMET: a station-year CSV is < 1 MiB and compresses 4-20×, a dead station's empty rows
 # ~60× at most. A member declaring (or, read, growing) beyond these is refused within seconds: a
 # 1.5 MB ZIP of blank lines inflating to 1.5 GiB was accepted after 132 s (#26). Both are settings
-# (LUMEN_ARCHIVE_MAX_MEMBER_MB, LUMEN_ARCHIVE_MAX_RATIO).
-MAX_MEMBER_BYTES = 16 << 20
-MAX_RATIO = 200.0
+# (LUMEN_ARCHIVE_MAX_MEMBER_MB, LUMEN_ARCHIVE_MAX_RATIO), whose defaults (16 MiB, 200×) live in config.py.
+MAX_MEMBER_BYTES = int(Settings.model_fields["archive_max_member_mb"].default * (1 << 20))
+MAX_RATIO = float(Settings.model_fields["archive_max_ratio"].default)
 
 
 class ArchiveError(LumenError):
@@ -32,6 +33,10 @@ class Limits:
 
     max_member_bytes: int = MAX_MEMBER_BYTES
     max_ratio: float = MAX_RATIO
+
+    @classmethod
+    def of(cls, settings: Settings) -> Limits:
+        return cls(int(settings.archive_max_member_mb * (1 << 20)), settings.archive_max_ratio)
 
 
 class _Capped(io.RawIOBase):

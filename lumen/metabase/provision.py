@@ -62,12 +62,21 @@ class Metabase:
         session = None
         if not props.get("has-user-setup") and props.get("setup-token"):
             try:
-                session = self.call("POST", "/api/setup", json={
-                    "token": props["setup-token"],
-                    "user": {"email": email, "password": password, "first_name": "LÚMEN", "last_name": "Admin",
-                             "site_name": "LÚMEN"},
-                    "prefs": {"site_name": "LÚMEN", "site_locale": "pt_BR", "allow_tracking": False},
-                })  # fmt: skip
+                session = self.call(
+                    "POST",
+                    "/api/setup",
+                    json={
+                        "token": props["setup-token"],
+                        "user": {
+                            "email": email,
+                            "password": password,
+                            "first_name": "LÚMEN",
+                            "last_name": "Admin",
+                            "site_name": "LÚMEN",
+                        },
+                        "prefs": {"site_name": "LÚMEN", "site_locale": "pt_BR", "allow_tracking": False},
+                    },
+                )
             except MetabaseError as exc:
                 if "HTTP 403" not in str(exc):  # someone finished setup meanwhile: log in instead
                     raise
@@ -85,8 +94,12 @@ def _differs(current: dict, desired: dict) -> bool:
     return any(current.get(k) != v for k, v in desired.items())
 
 
-def provision(settings: Settings | None = None, spec_path: Path | None = None, sync_timeout_s: float = 300,
-              force_sync: bool = False) -> Report:  # fmt: skip
+def provision(
+    settings: Settings | None = None,
+    spec_path: Path | None = None,
+    sync_timeout_s: float = 300,
+    force_sync: bool = False,
+) -> Report:
     settings = settings or get_settings()
     spec = specs.load(spec_path or settings.root / SPEC_PATH)
     if not settings.metabase_admin_password:
@@ -113,8 +126,12 @@ def provision(settings: Settings | None = None, spec_path: Path | None = None, s
     parameters = specs.dashboard_parameters(spec)
     dash_id = existing.get(("dashboard", dash["name"]))
     if dash_id is None:
-        body = {"name": dash["name"], "description": dash.get("description"), "collection_id": collection_id,
-                "parameters": parameters}  # fmt: skip
+        body = {
+            "name": dash["name"],
+            "description": dash.get("description"),
+            "collection_id": collection_id,
+            "parameters": parameters,
+        }
         dash_id = mb.call("POST", "/api/dashboard", json=body)["id"]
         report.created.append(f"dashboard {dash['name']!r}")
     current = mb.call("GET", f"/api/dashboard/{dash_id}")
@@ -124,16 +141,20 @@ def provision(settings: Settings | None = None, spec_path: Path | None = None, s
     now = sorted(({k: c.get(k) for k in keys} for c in current.get("dashcards", [])), key=lambda c: c["id"])
     want = sorted(({k: c[k] for k in keys} for c in cards), key=lambda c: c["id"])
     if now != want or current.get("parameters") != parameters or current.get("description") != dash.get("description"):
-        mb.call("PUT", f"/api/dashboard/{dash_id}", json={"dashcards": cards, "parameters": parameters,
-                                                          "description": dash.get("description")})  # fmt: skip
+        mb.call(
+            "PUT",
+            f"/api/dashboard/{dash_id}",
+            json={"dashcards": cards, "parameters": parameters, "description": dash.get("description")},
+        )
         if ("dashboard", dash["name"]) in existing:
             report.updated.append(f"dashboard {dash['name']!r}")
     report.dashboard_url = f"{mb.url}/dashboard/{dash_id}"
     return report
 
 
-def _database(mb: Metabase, settings: Settings, spec: specs.Spec, report: Report, timeout_s: float,
-              force_sync: bool) -> int:  # fmt: skip
+def _database(
+    mb: Metabase, settings: Settings, spec: specs.Spec, report: Report, timeout_s: float, force_sync: bool
+) -> int:
     reader = role_conn("reader", settings)
     if not reader.host or reader.host.startswith("/"):
         raise LumenError("Metabase reaches PostgreSQL over TCP: set LUMEN_DATABASE_URL to a host:port URL")
@@ -146,8 +167,16 @@ def _database(mb: Metabase, settings: Settings, spec: specs.Spec, report: Report
     found = [d for d in _items(mb.call("GET", "/api/database")) if d.get("name") == name]
     changed = False
     if not found:
-        db = mb.call("POST", "/api/database", json={"engine": "postgres", "name": name, "is_full_sync": True,
-                                                    "details": {**details, "password": reader.password}})  # fmt: skip
+        db = mb.call(
+            "POST",
+            "/api/database",
+            json={
+                "engine": "postgres",
+                "name": name,
+                "is_full_sync": True,
+                "details": {**details, "password": reader.password},
+            },
+        )
         report.created.append(f"database {name!r}")
         changed = True
     else:

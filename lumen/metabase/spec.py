@@ -35,8 +35,14 @@ def load(path: Path) -> Spec:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise LumenError(f"{path}: cannot read the Metabase spec ({exc})") from None
-    spec = Spec(raw["metabase_version"], raw["collection"], raw["database"], raw.get("parameters", []),
-                raw["questions"], raw["dashboard"])  # fmt: skip
+    spec = Spec(
+        raw["metabase_version"],
+        raw["collection"],
+        raw["database"],
+        raw.get("parameters", []),
+        raw["questions"],
+        raw["dashboard"],
+    )
     check(spec)
     return spec
 
@@ -91,10 +97,15 @@ def card_payload(q: dict, database_id: int, collection_id: int, spec: Spec) -> d
 
 def dashboard_parameters(spec: Spec) -> list[dict]:
     return [
-        {"id": p["slug"], "name": p["name"], "slug": p["slug"], "type": p["type"],
-         **({"default": p["default"]} if "default" in p else {})}
+        {
+            "id": p["slug"],
+            "name": p["name"],
+            "slug": p["slug"],
+            "type": p["type"],
+            **({"default": p["default"]} if "default" in p else {}),
+        }
         for p in spec.parameters
-    ]  # fmt: skip
+    ]
 
 
 def dashcards(spec: Spec, card_ids: dict[str, int], existing: dict[int, int]) -> list[dict]:
@@ -104,14 +115,19 @@ def dashcards(spec: Spec, card_ids: dict[str, int], existing: dict[int, int]) ->
     for i, card in enumerate(spec.dashboard["cards"], start=1):
         card_id = card_ids[card["question"]]
         tags = questions[card["question"]].get("tags") or {}
-        out.append({
-            "id": existing.get(card_id, -i),
-            "card_id": card_id,
-            "row": card["row"], "col": card["col"], "size_x": card["size_x"], "size_y": card["size_y"],
-            "parameter_mappings": [
-                {"parameter_id": tag, "card_id": card_id, "target": ["variable", ["template-tag", tag]]}
-                for tag in tags
-            ],
-            "visualization_settings": {},
-        })  # fmt: skip
+        out.append(
+            {
+                "id": existing.get(card_id, -i),
+                "card_id": card_id,
+                "row": card["row"],
+                "col": card["col"],
+                "size_x": card["size_x"],
+                "size_y": card["size_y"],
+                "parameter_mappings": [
+                    {"parameter_id": tag, "card_id": card_id, "target": ["variable", ["template-tag", tag]]}
+                    for tag in tags
+                ],
+                "visualization_settings": {},
+            }
+        )
     return out

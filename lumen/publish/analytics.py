@@ -90,16 +90,27 @@ def dbt_command() -> list[str]:
     return [sys.executable, "-m", "lumen.publish.dbt_cli"]
 
 
-def run_dbt(args: list[str], settings: Settings | None = None, start: str = "", end: str = "",
-            capture: bool = True) -> subprocess.CompletedProcess:  # fmt: skip
+def run_dbt(
+    args: list[str], settings: Settings | None = None, start: str = "", end: str = "", capture: bool = True
+) -> subprocess.CompletedProcess:
     """`dbt <args>` in the project, as the pipeline role (what `lumen dbt …` runs)."""
     settings = settings or get_settings()
-    return subprocess.run([*dbt_command(), *args], cwd=project_dir(settings), env=dbt_env(settings, start, end),
-                          capture_output=capture, text=True, check=False)  # fmt: skip
+    return subprocess.run(
+        [*dbt_command(), *args],
+        cwd=project_dir(settings),
+        env=dbt_env(settings, start, end),
+        capture_output=capture,
+        text=True,
+        check=False,
+    )
 
 
-def build(settings: Settings | None = None, start: datetime | None = None, end: datetime | None = None,
-          full_refresh: bool = False) -> DbtResult:  # fmt: skip
+def build(
+    settings: Settings | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    full_refresh: bool = False,
+) -> DbtResult:
     """`dbt build` for the UTC window [start, end) (none: all of history); raises AnalyticsError naming
     every model and test that failed."""
     settings = settings or get_settings()
@@ -163,8 +174,12 @@ def missing_models(conn: psycopg.Connection, settings: Settings | None = None) -
     return [m for (m,) in rows]
 
 
-def publish(settings: Settings | None = None, start: datetime | None = None, end: datetime | None = None,
-            asked: datetime | None = None) -> DbtResult:  # fmt: skip
+def publish(
+    settings: Settings | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    asked: datetime | None = None,
+) -> DbtResult:
     """Build the analytics for the window — or from all of history when a rebuild waits (`asked`, read
     here unless the caller already did) — and clear the requests that build answered."""
     from lumen.db import connect

@@ -42,8 +42,15 @@ def git_commit(root: Path) -> str | None:
 
 
 @contextmanager
-def audited(step: str, params: dict, settings: Settings, run_id: str | None = None, *, last: bool = True,
-            notebook: Path | None = None) -> Iterator[Scope]:  # fmt: skip
+def audited(
+    step: str,
+    params: dict,
+    settings: Settings,
+    run_id: str | None = None,
+    *,
+    last: bool = True,
+    notebook: Path | None = None,
+) -> Iterator[Scope]:
     """Hold the run lock (waiting up to LUMEN_LOCK_WAIT for another run, saying for whom) and record the
     step in ops.step_runs while the body runs. `last`: release the lock after it (a direct command, or a
     run's last step); otherwise the run keeps its place for LUMEN_LOCK_GAP_S until its next step."""
@@ -51,12 +58,19 @@ def audited(step: str, params: dict, settings: Settings, run_id: str | None = No
     scope = Scope(run_id)
     with connect("pipeline", settings, autocommit=True) as conn:
         acquire_lock(conn, run_id, settings.lock_wait_s, settings.lock_gap_s)
-        row_id = one(conn.execute(
-            "INSERT INTO ops.step_runs (run_id, step, parameters, status, notebook_path, git_commit) "
-            "VALUES (%s, %s, %s, 'running', %s, %s) RETURNING id",
-            (run_id, step, json.dumps(params, default=str), str(notebook) if notebook else None,
-             git_commit(settings.root)),
-        ))[0]  # fmt: skip
+        row_id = one(
+            conn.execute(
+                "INSERT INTO ops.step_runs (run_id, step, parameters, status, notebook_path, git_commit) "
+                "VALUES (%s, %s, %s, 'running', %s, %s) RETURNING id",
+                (
+                    run_id,
+                    step,
+                    json.dumps(params, default=str),
+                    str(notebook) if notebook else None,
+                    git_commit(settings.root),
+                ),
+            )
+        )[0]
         try:
             yield scope
         except BaseException as exc:
@@ -74,9 +88,16 @@ def _finish(conn: psycopg.Connection, row_id: int, status: str, result: dict, er
     conn.execute(
         "UPDATE ops.step_runs SET status = %s, rows_in = %s, rows_out = %s, finished_at = now(), error = %s, "
         "warning = %s, result = %s WHERE id = %s",
-        (status, result.get("rows_in"), result.get("rows_out"), error, result.get("warning") or None,
-         json.dumps(result, default=str) if result else None, row_id),
-    )  # fmt: skip
+        (
+            status,
+            result.get("rows_in"),
+            result.get("rows_out"),
+            error,
+            result.get("warning") or None,
+            json.dumps(result, default=str) if result else None,
+            row_id,
+        ),
+    )
 
 
 def refused_since(settings: Settings, since: datetime) -> list[str]:

@@ -1,4 +1,4 @@
-"""`lumen db migrate` / `db up` as a whole: the migrator (lumen/db/migrate.py), then what the schema
+"""`lumen db migrate` / `db start` as a whole: the migrator (lumen/db/migrate.py), then what the schema
 cannot do by itself — each station's time zone after an upgrade (the clean step's station function)
 and dbt's analytics models when one is missing. Storage stays below the steps: it never imports them.
 """
@@ -14,8 +14,7 @@ from lumen.db import migrate as migrator
 from lumen.db.migrate import SQL_DIR, Migration
 
 
-def migrate(settings: Settings | None = None, directory: Path = SQL_DIR, up_to: int | None = None
-            ) -> list[Migration]:  # fmt: skip
+def migrate(settings: Settings | None = None, directory: Path = SQL_DIR, up_to: int | None = None) -> list[Migration]:
     """Apply pending migrations and settle what they leave to Python and dbt; returns what ran."""
     settings = settings or get_settings()
     ran = migrator.migrate(settings, directory, up_to, upgraded=derive_station_zones)

@@ -10,6 +10,10 @@ def kernel_name() -> str:
     return "lumen" if "lumen" in KernelSpecManager().find_kernel_specs() else "python3"
 
 
-# ipykernel warns on every start that its loopback TCP is not encrypted (the kernel is ours, on
-# 127.0.0.1): said to every user of every step and report, it told them nothing they could act on.
-QUIET = ["--IPKernelApp.log_level=ERROR"]
+# The kernel's own log, not the notebook's: ipykernel warns on every start that its loopback TCP is
+# not encrypted (the kernel is ours, on 127.0.0.1), and jupyter_client interrupts every kernel it
+# shuts down (manager.py: SIGINT before the shutdown request), which ipykernel logs as an error,
+# "KeyboardInterrupt caught in kernel.", whenever the signal lands while it still handles a message
+# (seen after a passing validate). Neither tells a user anything; a cell's error reaches them through
+# Papermill (the executed notebook and the step's message), a dead kernel as "Kernel died".
+QUIET = ["--IPKernelApp.log_level=CRITICAL"]

@@ -37,8 +37,16 @@ def start(settings: Settings | None = None, port: int | None = None) -> int:
     token = settings.jupyter_token.get_secret_value()
     runtime = settings.lumen_dir / "jupyter-runtime"
     env = {**os.environ, "JUPYTER_TOKEN": token, "JUPYTER_RUNTIME_DIR": str(runtime), "PYTHONUNBUFFERED": "1"}
-    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-           "--ServerApp.port_retries=0", f"--notebook-dir={settings.root / 'notebooks'}"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        "--ServerApp.port_retries=0",
+        f"--notebook-dir={settings.root / 'notebooks'}",
+    ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")  # CI and containers run as root; the token still guards the server
     svc = services.service("jupyterlab", settings)

@@ -66,8 +66,11 @@ def acquire_lock(conn, run_id: str, wait_s: float, gap_s: float = 120.0) -> None
                 "or `lumen unlock` if it is dead"
             )
         if not said:
-            print(f"waiting for pipeline run {holder} (holding the lock since {_when(since)})", file=sys.stderr,
-                  flush=True)  # fmt: skip
+            print(
+                f"waiting for pipeline run {holder} (holding the lock since {_when(since)})",
+                file=sys.stderr,
+                flush=True,
+            )
             said = True
         time.sleep(1.0)
 

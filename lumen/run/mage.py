@@ -18,7 +18,7 @@ from pathlib import Path
 
 from lumen.config import Settings, get_settings
 from lumen.errors import LumenError
-from lumen.run import services
+from lumen.run import schedules, services
 
 PIPELINES = {"hourly": "inmet_hourly", "backfill": "inmet_backfill", "forecast_train": "forecast_train"}
 
@@ -37,12 +37,14 @@ def mage_env(settings: Settings) -> dict[str, str]:
     env["DEFAULT_OWNER_EMAIL"] = settings.mage_owner_email
     if settings.mage_owner_password is not None:
         env["DEFAULT_OWNER_PASSWORD"] = settings.mage_owner_password.get_secret_value()
-    env.update({
-        "MAGE_DATA_DIR": str(data),
-        "LUMEN_BIN": str(Path(sys.executable).parent / "lumen"),
-        "REQUIRE_USER_AUTHENTICATION": env.get("REQUIRE_USER_AUTHENTICATION", "1"),
-        "PYTHONUNBUFFERED": "1",
-    })  # fmt: skip
+    env.update(
+        {
+            "MAGE_DATA_DIR": str(data),
+            "LUMEN_BIN": str(Path(sys.executable).parent / "lumen"),
+            "REQUIRE_USER_AUTHENTICATION": env.get("REQUIRE_USER_AUTHENTICATION", "1"),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     return env
 
 
@@ -65,12 +67,18 @@ def runtime_vars(variables: Mapping[str, object]) -> str:
 _BOX = ("╭", "│", "╰")
 # What Mage's env says on every run that asks nothing of the user (seen in `make demo`): Mage's optional
 # dbt integration is not installed there (LÚMEN's dbt lives in the lumen env), and jupyter_client 7.4's
-# warning for the kernels Mage never uses. Shown with --debug.
-_NOISE = ("DBT library not installed", "Message signing is disabled", "Kernel is running over TCP without encryption")
+# warning for the kernels Mage never uses, its executor's note on asyncio. Shown with --debug.
+_NOISE = (
+    "DBT library not installed",
+    "Message signing is disabled",
+    "Kernel is running over TCP without encryption",
+    "No running loop, using asyncio.run",
+)
 
 
-def run(pipeline: str, variables: Mapping[str, object], settings: Settings | None = None,
-        traceback: bool = False) -> int:  # fmt: skip
+def run(
+    pipeline: str, variables: Mapping[str, object], settings: Settings | None = None, traceback: bool = False
+) -> int:
     """`mage run mage_project <pipeline> --runtime-vars …`, output streamed; returns its exit code."""
     settings = settings or get_settings()
     if pipeline not in PIPELINES:
@@ -78,8 +86,15 @@ def run(pipeline: str, variables: Mapping[str, object], settings: Settings | Non
     cmd = [mage_bin(settings), "run", str(settings.root / "mage_project"), PIPELINES[pipeline]]
     if variables:
         cmd += ["--runtime-vars", runtime_vars(variables)]
-    proc = subprocess.Popen(cmd, cwd=settings.root, env=mage_env(settings), stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, errors="replace")  # fmt: skip
+    proc = subprocess.Popen(
+        cmd,
+        cwd=settings.root,
+        env=mage_env(settings),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+    )
     assert proc.stdout is not None
     for line in proc.stdout:
         if traceback or not (line.lstrip().startswith(_BOX) or any(n in line for n in _NOISE)):
@@ -88,10 +103,18 @@ def run(pipeline: str, variables: Mapping[str, object], settings: Settings | Non
 
 
 def start(settings: Settings | None = None, port: int | None = None) -> int:
-    """`mage start` (UI and scheduler) in the background; returns the pid."""
+    """`mage start` (UI and scheduler) in the background, its triggers written first; returns the pid."""
     settings = settings or get_settings()
-    cmd = [mage_bin(settings), "start", str(settings.root / "mage_project"), "--host", "127.0.0.1",
-           "--port", str(port or settings.mage_port)]  # fmt: skip
+    schedules.write_triggers(settings.root / "mage_project", settings)
+    cmd = [
+        mage_bin(settings),
+        "start",
+        str(settings.root / "mage_project"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port or settings.mage_port),
+    ]
     return services.start(services.service("mage", settings), cmd, mage_env(settings), settings.root)
 
 

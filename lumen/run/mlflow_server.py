@@ -24,8 +24,10 @@ LOOPBACK = ("127.0.0.1", "localhost")
 def address(settings: Settings) -> tuple[str, int]:
     parts = urlsplit(settings.mlflow_uri)
     if parts.scheme != "http" or parts.hostname not in LOOPBACK:
-        raise LumenError(f"LUMEN_MLFLOW_URI is {settings.mlflow_uri}: `lumen mlflow start` runs a server on this "
-                         "machine only (http://127.0.0.1:PORT); start that one where it lives")  # fmt: skip
+        raise LumenError(
+            f"LUMEN_MLFLOW_URI is {settings.mlflow_uri}: `lumen mlflow start` runs a server on this "
+            "machine only (http://127.0.0.1:PORT); start that one where it lives"
+        )
     return parts.hostname, parts.port or 80
 
 
@@ -41,11 +43,30 @@ def start(settings: Settings | None = None, timeout_s: float = 120.0) -> int | N
         raise LumenError("LUMEN_MLFLOW_PASSWORD is not set: run `lumen env` (make setup) to generate it")
     artifacts = settings.lumen_dir / "mlflow" / "artifacts"
     artifacts.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "MLFLOW_BACKEND_STORE_URI": mlflow_db.backend_store_uri(settings), "PYTHONUNBUFFERED": "1",
-           "MLFLOW_DISABLE_TELEMETRY": "true"}  # fmt: skip  # no usage collection, no banner in the UI (as GX's is off)
+    env = {
+        **os.environ,
+        "MLFLOW_BACKEND_STORE_URI": mlflow_db.backend_store_uri(settings),
+        "PYTHONUNBUFFERED": "1",
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+    }  # no usage collection, no banner in the UI (as GX's is off)
     hosts = ",".join(f"{h}:{port}" for h in LOOPBACK)
-    cmd = [sys.executable, "-m", "mlflow", "server", "--host", host, "--port", str(port), "--workers", "1",
-           "--serve-artifacts", "--artifacts-destination", str(artifacts), "--allowed-hosts", hosts]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "mlflow",
+        "server",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--serve-artifacts",
+        "--artifacts-destination",
+        str(artifacts),
+        "--allowed-hosts",
+        hosts,
+    ]
     pid = services.start(svc, cmd, env, settings.root)
     services.wait_ready(svc, settings.mlflow_uri.rstrip("/") + "/health", "MLflow's server", timeout_s)
     return pid

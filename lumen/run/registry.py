@@ -4,7 +4,7 @@ it runs and the figures it returns.
 The `lumen step` runner checks a step's parameters against its model before any kernel starts, the
 notebooks' `parameters` cells hold exactly the model's fields (a test holds them to it), the Mage
 blocks pass only those names, and the CLI commands build the same models. Adding a parameter to a
-step touches its model here and its task.
+step touches its model (lumen/run/params.py) and its task (lumen/run/tasks.py), which takes the model.
 """
 
 from __future__ import annotations
@@ -13,106 +13,27 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
+from pydantic import ValidationError
 
 from lumen.errors import LumenError
-from lumen.vocabulary import state_codes, station_codes
-from lumen.window import parse_instant
+from lumen.run.params import (
+    CleanParams,
+    ForecastParams,
+    IngestParams,
+    Params,
+    PublishParams,
+    TrainParams,
+    ValidateParams,
+)
+from lumen.run.result import StepResult
+
+__all__ = ["STEPS", "Step", "StepError", "StepResult", "notebook_step", "step"]
 
 
 class StepError(LumenError):
     """A step could not start, or its notebook failed; the message is the step's own."""
-
-
-class Params(BaseModel):
-    """What every step's parameters share: no unknown names, text is stripped, codes are codes."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-class Window(Params):
-    """A window of UTC days or hours (`2024-01-01`, `2024-01-01T03:00`); empty where the step allows it."""
-
-    start: str = ""
-    end: str = ""
-
-    @field_validator("start", "end")
-    @classmethod
-    def _instant(cls, value: str, info: ValidationInfo) -> str:
-        if value:
-            parse_instant(value, end=info.field_name == "end")  # a LumenError naming the value
-        return value
-
-
-class Stations(Window):
-    stations: str = ""
-
-    @field_validator("stations")
-    @classmethod
-    def _codes(cls, value: str) -> str:
-        return ",".join(station_codes(value))  # no text that is not a station code reaches SQL or a URL
-
-
-class IngestParams(Stations):
-    source: Literal["api", "archive"] = "archive"
-    archive: str = ""
-    uf: str = ""
-    overlap_hours: int = 3
-
-    @field_validator("uf")
-    @classmethod
-    def _states(cls, value: str) -> str:
-        return ",".join(state_codes(value))
-
-
-class CleanParams(Stations):
-    start: str
-    end: str
-
-
-class ValidateParams(Window):
-    start: str
-    end: str
-
-
-class PublishParams(Window):
-    pass
-
-
-class TrainParams(Stations):
-    start: str
-    end: str
-    test_from: str = ""
-    neighbours: Literal["compare", "on", "off"] = "compare"  # keep the neighbour features only if they help
-    when_short: Literal["fail", "wait"] = "fail"  # too few hours: fail (a person asked), or wait (the schedule)
-
-    @field_validator("test_from")
-    @classmethod
-    def _cut(cls, value: str) -> str:
-        if value:
-            parse_instant(value)
-        return value
-
-
-class ForecastParams(Stations):
-    pass
-
-
-class StepResult(BaseModel):
-    """What a step hands back to its runner and ops.step_runs: the figures every step has, plus its own."""
-
-    model_config = ConfigDict(extra="allow")
-
-    summary: str
-    rows_in: int | None = None
-    rows_out: int | None = None
-    warning: str = ""
-    seconds: float | None = None
-
-    def figures(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
 
 
 @dataclass(frozen=True)
@@ -120,7 +41,7 @@ class Step:
     number: int
     name: str
     params: type[Params]
-    task: Callable[..., dict]
+    task: Callable[..., StepResult]
 
     @property
     def notebook(self) -> str:
@@ -140,7 +61,7 @@ class Step:
     def call(self, run_id: str, params: Params, **shown: object) -> StepResult:
         """Run the task in this process (the notebook's cell, or a CLI command inside its audit scope);
         `shown`: how it shows itself to a person (a progress bar), never what it does."""
-        return StepResult.model_validate(self.task(run_id, **params.model_dump(), **shown))
+        return self.task(run_id, params, **shown)
 
 
 def _first_problem(step: Step, exc: ValidationError) -> str:
@@ -163,11 +84,17 @@ def _first_problem(step: Step, exc: ValidationError) -> str:
     return f"parameter {names[0]}={first.get('input')!r}: {first['msg']}"
 
 
-def _tasks() -> dict[str, Callable[..., dict]]:
+def _tasks() -> dict[str, Callable[..., StepResult]]:
     from lumen.run import tasks
 
-    return {"ingest": tasks.ingest, "clean": tasks.clean, "validate": tasks.validate, "publish": tasks.publish,
-            "train": tasks.train, "forecast": tasks.forecast}  # fmt: skip
+    return {
+        "ingest": tasks.ingest,
+        "clean": tasks.clean,
+        "validate": tasks.validate,
+        "publish": tasks.publish,
+        "train": tasks.train,
+        "forecast": tasks.forecast,
+    }
 
 
 _TASKS = _tasks()

@@ -11,8 +11,9 @@ from lumen.run.kernel import QUIET, kernel_name
 from lumen.window import parse_window
 
 
-def render_report(stations: str, start: str, end: str, settings: Settings | None = None,
-                  out_dir: Path | None = None) -> Path:  # fmt: skip
+def render_report(
+    stations: str, start: str, end: str, settings: Settings | None = None, out_dir: Path | None = None
+) -> Path:
     """Execute the report notebook and write HTML without code cells; returns the HTML path."""
     import nbformat
     import papermill

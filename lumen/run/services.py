@@ -44,8 +44,15 @@ def start(svc: Service, cmd: list[str], env: dict[str, str], cwd: Path) -> int:
     svc.pid_file.parent.mkdir(parents=True, exist_ok=True)
     svc.log_file.parent.mkdir(parents=True, exist_ok=True)
     with svc.log_file.open("ab") as log:
-        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+        proc = subprocess.Popen(
+            cmd,
+            cwd=cwd,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     svc.pid_file.write_text(str(proc.pid))
     time.sleep(0.5)
     if proc.poll() is not None:

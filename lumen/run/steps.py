@@ -74,11 +74,16 @@ def run_step(
     with audited(name, declared.asked(checked), settings, run_id, last=last, notebook=notebook) as scope:
         try:
             papermill.execute_notebook(
-                str(root / "notebooks" / "pipeline" / declared.notebook), str(notebook),
+                str(root / "notebooks" / "pipeline" / declared.notebook),
+                str(notebook),
                 parameters={**params, "run_id": run_id, "result_path": str(result_path)},
-                kernel_name=kernel_name(), cwd=str(root), progress_bar=False, extra_arguments=QUIET,
-                stdout_file=sys.stdout, stderr_file=sys.stderr,
-            )  # fmt: skip
+                kernel_name=kernel_name(),
+                cwd=str(root),
+                progress_bar=False,
+                extra_arguments=QUIET,
+                stdout_file=sys.stdout,
+                stderr_file=sys.stderr,
+            )
         except PapermillExecutionError as exc:
             message = str(exc.evalue).strip() or exc.ename
             if exc.ename in ("OperationalError", "InterfaceError") or database_down(Exception(message)):
@@ -89,8 +94,7 @@ def run_step(
     return StepOutcome(run_id, name, notebook, scope.result)
 
 
-def run_here(name: str, raw_params: dict[str, object], settings: Settings | None = None, **shown: object
-             ) -> StepResult:  # fmt: skip
+def run_here(name: str, raw_params: dict[str, object], settings: Settings | None = None, **shown: object) -> StepResult:
     """A step's task in this process (`lumen clean`, `lumen validate` …), inside the same scope as
     `lumen step`: it waits for the run holding the lock and is recorded in ops.step_runs."""
     settings = settings or get_settings()

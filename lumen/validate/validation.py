@@ -35,6 +35,7 @@ from lumen.config import Settings, get_settings
 from lumen.db import connect, one
 from lumen.db.engine import role_conn
 from lumen.errors import LumenError
+from lumen.validate import docs_assets
 from lumen.vocabulary import ALTITUDE_RANGE, LATITUDE_RANGE, LONGITUDE_RANGE, UFS
 
 DATASOURCE = "lumen"
@@ -110,8 +111,10 @@ def observation_expectations() -> list[Any]:
     import great_expectations.expectations as gxe
 
     out: list[Any] = [gxe.ExpectTableRowCountToBeBetween(min_value=1)]
-    out += [gxe.ExpectColumnValuesToNotBeNull(column=c) for c in ("station_code", "observed_at", "local_date",
-                                                                  "local_hour", "source")]  # fmt: skip
+    out += [
+        gxe.ExpectColumnValuesToNotBeNull(column=c)
+        for c in ("station_code", "observed_at", "local_date", "local_hour", "source")
+    ]
     out += [
         gxe.ExpectCompoundColumnsToBeUnique(column_list=["station_code", "observed_at"]),
         gxe.ExpectColumnValuesToMatchRegex(column="station_code", regex="^[A-Z][0-9]{3}$"),
@@ -125,11 +128,21 @@ def observation_expectations() -> list[Any]:
     ]
     # pairs with the same small slack as lumen.clean.quality: GX has none, so allow 1 % of rows
     out += [
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="air_temp_c", column_B="dew_point_c", or_equal=True,
-                                                    ignore_row_if="either_value_is_missing", mostly=0.99),
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="wind_gust_ms", column_B="wind_speed_ms", or_equal=True,
-                                                    ignore_row_if="either_value_is_missing", mostly=0.99),
-    ]  # fmt: skip
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="air_temp_c",
+            column_B="dew_point_c",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            mostly=0.99,
+        ),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="wind_gust_ms",
+            column_B="wind_speed_ms",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            mostly=0.99,
+        ),
+    ]
     return out
 
 
@@ -148,7 +161,7 @@ def station_expectations() -> list[Any]:
                 ("longitude", LONGITUDE_RANGE),
                 ("altitude_m", ALTITUDE_RANGE),
             )
-        ),  # fmt: skip
+        ),
     ]
 
 
@@ -197,13 +210,16 @@ def setup(settings: Settings | None = None, window: Span | None = None):
             lambda: ctx.checkpoints.get(name),
             lambda: ctx.checkpoints.add(
                 gx.Checkpoint(name=name, validation_definitions=[vd], actions=[docs], result_format=result_format)
-            ),  # fmt: skip
+            ),
         )
 
     obs, stations = asset("observations", "observations_to_validate"), asset("stations", "stations")
     obs_suite = suite("processed_observations", observation_expectations)
-    add_partitioned = {"daily": obs.add_batch_definition_daily, "monthly": obs.add_batch_definition_monthly,
-                       "yearly": obs.add_batch_definition_yearly}  # fmt: skip
+    add_partitioned = {
+        "daily": obs.add_batch_definition_daily,
+        "monthly": obs.add_batch_definition_monthly,
+        "yearly": obs.add_batch_definition_yearly,
+    }
     for g in GRANULARITIES:
         bd = _get_or_add(
             lambda g=g: obs.get_batch_definition(g), lambda g=g: add_partitioned[g](g, column="observed_at")
@@ -281,8 +297,9 @@ def _holds_outside(settings: Settings) -> Callable[[Span], bool]:
     return ask
 
 
-def validate(start: datetime, end: datetime, settings: Settings | None = None, stations: bool = True,
-             keep: int = KEEP_RESULTS) -> ValidationReport:  # fmt: skip
+def validate(
+    start: datetime, end: datetime, settings: Settings | None = None, stations: bool = True, keep: int = KEEP_RESULTS
+) -> ValidationReport:
     """Run the checkpoints over the window (and the stations table); Data Docs are updated."""
     settings = settings or get_settings()
     batches = window_batches(start, end)
@@ -300,6 +317,7 @@ def validate(start: datetime, end: datetime, settings: Settings | None = None, s
             "run clean for that window first"
         )
     prune_results(settings, keep)
+    docs_assets.localize(site_dir(settings))
     return report
 
 
@@ -343,7 +361,7 @@ def prune_results(settings: Settings, keep: int = KEEP_RESULTS) -> int:
         run_dir = path.parent
         path.unlink()
         gone += 1
-        page_dir = root / "data_docs" / "local_site" / "validations" / run_dir.relative_to(root / "validations")
+        page_dir = site_dir(settings) / "validations" / run_dir.relative_to(root / "validations")
         shutil.rmtree(page_dir, ignore_errors=True)
         for d in (run_dir, run_dir.parent):
             if d.is_dir() and not any(d.iterdir()):
@@ -351,12 +369,17 @@ def prune_results(settings: Settings, keep: int = KEEP_RESULTS) -> int:
     return gone
 
 
+def site_dir(settings: Settings) -> Path:
+    return gx_dir(settings) / "uncommitted" / "data_docs" / "local_site"
+
+
 def build_docs(settings: Settings | None = None) -> Path:
     """Build Data Docs; returns the path of index.html."""
     settings = settings or get_settings()
     ctx = setup(settings)
     ctx.build_data_docs()
-    index = gx_dir(settings) / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    docs_assets.localize(site_dir(settings))
+    index = site_dir(settings) / "index.html"
     if not index.exists():
         raise LumenError(f"Data Docs were not written to {index}")
     return index

@@ -23,8 +23,11 @@ from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 PROJECT = "lumensmoke"
-STANDINS = {"LUMEN_POSTGRES_IMAGE": "lumen-standin/postgres:15", "LUMEN_METABASE_IMAGE": "lumen-standin/metabase:fake",
-            "LUMEN_PYTHON_IMAGE": "lumen-standin/python:3.11"}  # fmt: skip
+STANDINS = {
+    "LUMEN_POSTGRES_IMAGE": "lumen-standin/postgres:15",
+    "LUMEN_METABASE_IMAGE": "lumen-standin/metabase:fake",
+    "LUMEN_PYTHON_IMAGE": "lumen-standin/python:3.11",
+}
 SERVICES = ("postgres", "mage", "mlflow", "jupyterlab", "metabase")
 
 
@@ -74,8 +77,24 @@ def counts(project: Path, env: dict) -> dict[str, int]:
         ("lumen_reader", secrets["LUMEN_READER_PASSWORD"], "analytics.daily_station_summary"),
     ):
         sql = f"SELECT count(*) FROM {table}"
-        done = compose(project, env, "exec", "-T", "-e", f"PGPASSWORD={password}", "postgres", "psql", "-h",
-                       "127.0.0.1", "-U", who, "-d", "lumen", "-tAc", sql)  # fmt: skip
+        done = compose(
+            project,
+            env,
+            "exec",
+            "-T",
+            "-e",
+            f"PGPASSWORD={password}",
+            "postgres",
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            who,
+            "-d",
+            "lumen",
+            "-tAc",
+            sql,
+        )
         out[table.split(".")[0]] = int(done.stdout.strip())
     return out
 
@@ -84,12 +103,16 @@ def counts(project: Path, env: dict) -> dict[str, int]:
 def project(tmp_path):
     if shutil.which("docker") is None or subprocess.run(["docker", "info"], capture_output=True).returncode != 0:
         pytest.skip("no Docker engine answers (scripts/docker_engine.sh start)")
-    missing = [i for i in (*STANDINS.values(), "lumen:0.1.0", "lumen-mage:0.1.0")
-               if subprocess.run(["docker", "image", "inspect", i], capture_output=True).returncode != 0]  # fmt: skip
+    missing = [
+        i
+        for i in (*STANDINS.values(), "lumen:0.1.0", "lumen-mage:0.1.0")
+        if subprocess.run(["docker", "image", "inspect", i], capture_output=True).returncode != 0
+    ]
     if missing:
         pytest.skip(f"stand-in images missing: {missing} (scripts/docker_standins.sh)")
-    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True,
-                           check=True).stdout.split()  # fmt: skip
+    files = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
     home = tmp_path / "lumen"
     for rel in files:
         if (ROOT / rel).is_file():
@@ -115,8 +138,21 @@ def test_make_up_runs_the_stack_the_pipeline_in_mage_and_keeps_the_data(project,
     # the backfill pipeline on the offline sample, inside the Mage container (mage run → lumen step)
     mage = ["exec", "-T", "-e", "LUMEN_MAGE_BIN=mage", "mage", "/opt/lumen/bin/lumen"]
     compose(home, env, *mage, "sample", "--out", "/app/runs/sample", "--days", "3")
-    done = compose(home, env, *mage, "pipeline", "run", "backfill", "--archive", "/app/runs/sample/archive/2024.zip",
-                   "--start", "2024-11-01", "--end", "2024-11-03", timeout=1200)  # fmt: skip
+    done = compose(
+        home,
+        env,
+        *mage,
+        "pipeline",
+        "run",
+        "backfill",
+        "--archive",
+        "/app/runs/sample/archive/2024.zip",
+        "--start",
+        "2024-11-01",
+        "--end",
+        "2024-11-03",
+        timeout=1200,
+    )
     assert "publish" in done.stdout
     rows = counts(home, env)
     assert all(n > 0 for n in rows.values()), rows
@@ -134,8 +170,11 @@ def test_make_up_runs_the_stack_the_pipeline_in_mage_and_keeps_the_data(project,
 
         shots = ROOT / "runs" / "screenshots"
         assert browser.screenshot("http://127.0.0.1:6789/", shots / "docker_mage.png", wait_ms=4000).stat().st_size
-        assert browser.screenshot(f"http://127.0.0.1:8888/lab?token={token}", shots / "docker_lab.png",
-                                  wait_ms=4000).stat().st_size  # fmt: skip
+        assert (
+            browser.screenshot(f"http://127.0.0.1:8888/lab?token={token}", shots / "docker_lab.png", wait_ms=4000)
+            .stat()
+            .st_size
+        )
 
     # down and up again: the data is still there; clean removes the volumes
     run(["make", "down"], home, env, timeout=600)
@@ -153,11 +192,20 @@ def test_no_image_holds_an_env_file_or_a_secret_value(tmp_path):
     """Every layer of LÚMEN's images, read as tar: no `.env`, and none of a generated .env's secrets."""
     images = ("lumen:0.1.0", "lumen-mage:0.1.0")
     if shutil.which("docker") is None or any(
-            subprocess.run(["docker", "image", "inspect", i], capture_output=True).returncode for i in images):  # fmt: skip
+        subprocess.run(["docker", "image", "inspect", i], capture_output=True).returncode for i in images
+    ):
         pytest.skip("LÚMEN's images are not built here (scripts/docker_standins.sh)")
-    secrets = [v for k, v in (ln.split("=", 1) for ln in (ROOT / ".env").read_text().splitlines() if "=" in ln
-               and ln[0] != "#") if v and len(v) >= 12 and any(w in k for w in ("PASSWORD", "TOKEN"))] if (
-        ROOT / ".env").exists() else []  # fmt: skip
+    secrets = (
+        [
+            v
+            for k, v in (
+                ln.split("=", 1) for ln in (ROOT / ".env").read_text().splitlines() if "=" in ln and ln[0] != "#"
+            )
+            if v and len(v) >= 12 and any(w in k for w in ("PASSWORD", "TOKEN"))
+        ]
+        if (ROOT / ".env").exists()
+        else []
+    )
     saved = tmp_path / "images.tar"
     subprocess.run(["docker", "save", *images, "-o", str(saved)], check=True, timeout=600)
     found = []

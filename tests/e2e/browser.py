@@ -10,8 +10,16 @@ from pathlib import Path
 
 import pytest
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def chromium() -> str:
@@ -25,20 +33,21 @@ def chromium() -> str:
 
 def _run(args: list[str], timeout: float = 90) -> subprocess.CompletedProcess:
     with tempfile.TemporaryDirectory() as profile:
-        return subprocess.run([chromium(), *FLAGS, f"--user-data-dir={profile}", *args],
-                              capture_output=True, text=True, timeout=timeout)  # fmt: skip
+        return subprocess.run(
+            [chromium(), *FLAGS, f"--user-data-dir={profile}", *args], capture_output=True, text=True, timeout=timeout
+        )
 
 
-def dom(url: str, wait_ms: int = 0) -> str:
-    extra = [f"--virtual-time-budget={wait_ms}"] if wait_ms else []
-    out = _run([*extra, "--dump-dom", url])
+def dom(url: str, wait_ms: int = 0, extra: list[str] | None = None) -> str:
+    flags = [f"--virtual-time-budget={wait_ms}"] if wait_ms else []
+    out = _run([*flags, *(extra or []), "--dump-dom", url])
     assert out.returncode == 0, out.stderr[-1000:]
     return out.stdout
 
 
-def screenshot(url: str, path: Path, size: str = "1280,2200", wait_ms: int = 0) -> Path:
+def screenshot(url: str, path: Path, size: str = "1280,2200", wait_ms: int = 0, extra: list[str] | None = None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    extra = [f"--virtual-time-budget={wait_ms}"] if wait_ms else []
-    out = _run([*extra, f"--window-size={size}", f"--screenshot={path}", url])
+    flags = [f"--virtual-time-budget={wait_ms}"] if wait_ms else []
+    out = _run([*flags, *(extra or []), f"--window-size={size}", f"--screenshot={path}", url])
     assert out.returncode == 0 and path.exists() and path.stat().st_size > 10_000, out.stderr[-1000:]
     return path

@@ -26,14 +26,17 @@ def loaded(env) -> None:
 def test_a_failing_dbt_test_fails_the_publish_step_naming_it(env, migrated_db):
     loaded(env)
     with connect("admin", migrated_db) as conn:  # a day whose mean humidity cannot be (written past the checks)
-        conn.execute("UPDATE processed_data.observations SET rel_humidity_pct = 150 "
-                     "WHERE station_code = 'Z621' AND local_date = '2024-11-04'")  # fmt: skip
+        conn.execute(
+            "UPDATE processed_data.observations SET rel_humidity_pct = 150 "
+            "WHERE station_code = 'Z621' AND local_date = '2024-11-04'"
+        )
         conn.commit()
     out = lumen(env, "step", "publish", "-p", "start=2024-11-04", "-p", "end=2024-11-05")
     assert out.returncode == 1
     error = next(ln for ln in out.stderr.splitlines() if ln.startswith("lumen: error: "))
-    assert error.startswith("lumen: error: step publish failed: dbt build failed: "
-                            "test in_range_daily_station_summary_rel_humidity_mean_pct"), error  # fmt: skip
+    assert error.startswith(
+        "lumen: error: step publish failed: dbt build failed: test in_range_daily_station_summary_rel_humidity_mean_pct"
+    ), error
     assert "__100__0 failed on 1 rows" in error and "fix the data or the model named" in error, error
     assert out.stderr.strip().splitlines()[-1].startswith("(executed notebook: ")
     with connect("admin", migrated_db) as conn:

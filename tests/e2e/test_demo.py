@@ -59,8 +59,9 @@ def test_make_demo_leaves_real_rows_identical(env, migrated_db, tmp_path):
     assert before["raw_data.inmet_observations"][0] == 21 * 24 and before["processed_data.quarantine"][0] >= 1
 
     shutil.copy(ROOT / ".env.example", env["LUMEN_HOME"])  # what `make demo` needs of a project home
-    demo = subprocess.run(["make", "--no-print-directory", "demo"], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=900)  # fmt: skip
+    demo = subprocess.run(
+        ["make", "--no-print-directory", "demo"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900
+    )
     assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
     after = fingerprint(migrated_db)
     assert after == before

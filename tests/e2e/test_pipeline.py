@@ -72,8 +72,12 @@ def test_bad_row_fails_the_run_and_publishes_nothing(env, migrated_db):
     log = out.stdout + out.stderr
     assert "station Z807 2024-11-02 03:00 UTC rel_humidity_pct=150 (rule: humidity 0..100)" in log
     last = out.stderr.strip().splitlines()[-1]  # the step's own message, from ops.step_runs, in one line
-    assert last.startswith("lumen: error: pipeline backfill failed (mage run exited 1): step clean: QualityError: "
-                           "data quality: 1 of ") and "(executed notebook: " in last  # fmt: skip
+    assert (
+        last.startswith(
+            "lumen: error: pipeline backfill failed (mage run exited 1): step clean: QualityError: data quality: 1 of "
+        )
+        and "(executed notebook: " in last
+    )
     assert "│" not in log and len(log.splitlines()) < 120, len(log.splitlines())  # not Mage's ~200-line traceback
     with connect("admin", migrated_db) as conn:
         steps = conn.execute("SELECT step, status, error FROM ops.step_runs ORDER BY id").fetchall()
@@ -95,9 +99,10 @@ def test_bad_parameters_are_refused_before_a_kernel_starts(env):
     outcome = Path(env["LUMEN_HOME"]) / "outcome.json"  # what a Mage block reads instead of scraping output
     out = lumen(env, "step", "clean", "--param", "start=2024-11-01", "--param", "ends=x", "--outcome", str(outcome))
     assert json.loads(outcome.read_text()) == {
-        "step": "clean", "status": "failed",
+        "step": "clean",
+        "status": "failed",
         "error": "step clean: unknown parameter(s) ends; it takes start, end, stations",
-    }  # fmt: skip
+    }
     window = lumen(env, "window", "--pipeline", "hourly", "--at", "2024-11-05T07:42:00+00:00")
     assert json.loads(window.stdout)["start"] == "2024-11-05T04:00" and json.loads(window.stdout)["end"] == (
         "2024-11-05T07:00"
@@ -120,8 +125,9 @@ def test_two_runs_at_once_do_not_interleave(env, migrated_db):
         steps = conn.execute(
             "SELECT run_id, step, started_at, finished_at FROM ops.step_runs ORDER BY started_at"
         ).fetchall()
-        total = conn.execute("SELECT count(*), count(DISTINCT (source, station_code, observed_at)) "
-                             "FROM raw_data.inmet_observations").fetchone()  # fmt: skip
+        total = conn.execute(
+            "SELECT count(*), count(DISTINCT (source, station_code, observed_at)) FROM raw_data.inmet_observations"
+        ).fetchone()
     runs = [s[0] for s in steps]
     assert len(set(runs)) == 2
     first, second = runs[0], [r for r in runs if r != runs[0]][0]

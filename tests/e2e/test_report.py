@@ -48,6 +48,9 @@ def test_report_renders_with_plots_and_no_errors(env, no_model):
         re.search(r"\d+ episode\(s\) \(\d+ orange, \d+ yellow\)", text) and "Rajadas de vento" in text
     )  # the sample's gusts
     assert "not INMET's official warnings" in text
+    latest = text[text.index("Latest readings") : text.index("Data quality")]
+    assert "hours_before_window_end" in latest  # counted to the window's end, not to today (~18,000 h)
+    assert max(float(v) for v in re.findall(r"(?<![\d:-])\d+\.\d(?![\d:])", latest)) < 200
     shot = browser.screenshot(html.as_uri(), ROOT / "runs" / "screenshots" / "weather_report.png")
     assert shot.stat().st_size > 50_000
 

@@ -36,8 +36,9 @@ class FakeServer:
 
             def do_GET(self, body: bytes = b"") -> None:
                 with fake._lock:
-                    fake.requests.append({"path": self.path, "headers": dict(self.headers), "method": self.command,
-                                          "body": body})  # fmt: skip
+                    fake.requests.append(
+                        {"path": self.path, "headers": dict(self.headers), "method": self.command, "body": body}
+                    )
                     fake.in_flight += 1
                     fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
                 try:

@@ -24,19 +24,22 @@ def compact(obj) -> bytes:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def serve_sample(fake, sample) -> None:
+def serve_sample(fake, sample, token: str | None = None) -> None:
     """Make a FakeServer answer as the INMET API would for a generated sample (lumen.sample):
-    the station list, and each station's records per day range (204 when there are none)."""
+    the station list, and each station's records per day range (204 when there are none). With
+    `token`, also the token form `/token/estacao/…/CODE/TOKEN` (401 for another token)."""
     import re
     from datetime import date
 
-    route = re.compile(r"^/estacao/(\d{4}-\d\d-\d\d)/(\d{4}-\d\d-\d\d)/([A-Z]\d{3})$")
+    route = re.compile(r"^(?:/token)?/estacao/(\d{4}-\d\d-\d\d)/(\d{4}-\d\d-\d\d)/([A-Z]\d{3})(?:/([^/]+))?$")
     records = {code: json.loads(path.read_text()) for code, path in sample.api_json.items()}
 
     def answer(handler):
         match = route.match(handler.path)
-        if not match:
+        if not match or handler.path.startswith("/token/") != (match[4] is not None):
             return 404, {}, b"<html>404</html>"
+        if match[4] is not None and match[4] != token:
+            return 401, {}, b'{"message": "token invalido"}'
         first, last, code = date.fromisoformat(match[1]), date.fromisoformat(match[2]), match[3]
         rows = [r for r in records.get(code, []) if first <= date.fromisoformat(r["DT_MEDICAO"]) <= last]
         return (200, {"Content-Type": "application/json"}, compact(rows)) if rows else (204, {}, b"")

@@ -24,8 +24,41 @@ from urllib.parse import parse_qs, urlparse
 
 TAG = re.compile(r"{{\s*(\w+)\s*}}")
 # Locales Metabase v0.50 ships (resources/locales): Portuguese only as pt_BR
-LOCALES = {"en", "ar", "ca", "cs", "da", "de", "es", "fa", "fi", "fr", "he", "hu", "id", "it", "ja", "ko", "lv", "nb",
-           "nl", "pl", "pt_BR", "ro", "ru", "sk", "sr", "sv", "th", "tr", "uk", "vi", "zh_CN", "zh_HK", "zh_TW"}  # fmt: skip
+LOCALES = {
+    "en",
+    "ar",
+    "ca",
+    "cs",
+    "da",
+    "de",
+    "es",
+    "fa",
+    "fi",
+    "fr",
+    "he",
+    "hu",
+    "id",
+    "it",
+    "ja",
+    "ko",
+    "lv",
+    "nb",
+    "nl",
+    "pl",
+    "pt_BR",
+    "ro",
+    "ru",
+    "sk",
+    "sr",
+    "sv",
+    "th",
+    "tr",
+    "uk",
+    "vi",
+    "zh_CN",
+    "zh_HK",
+    "zh_TW",
+}
 COMMON_PASSWORDS = {"password1", "passw0rd", "qwerty123", "abc123", "123456", "letmein1", "admin123"}
 
 
@@ -75,8 +108,11 @@ class FakeMetabase:
         if (method, path) == ("GET", "/api/health"):
             return 200, {"status": "ok"}
         if (method, path) == ("GET", "/api/session/properties"):
-            return 200, {"setup-token": None if self.users else self.setup_token, "has-user-setup": bool(self.users),
-                         "version": {"tag": "v0.50.36"}}  # fmt: skip
+            return 200, {
+                "setup-token": None if self.users else self.setup_token,
+                "has-user-setup": bool(self.users),
+                "version": {"tag": "v0.50.36"},
+            }
         if (method, path) == ("POST", "/api/setup"):
             if self.users:
                 return (
@@ -91,8 +127,12 @@ class FakeMetabase:
                 return 400, {"errors": {"password": problem}}
             locale = (body.get("prefs") or {}).get("site_locale")
             if locale is not None and locale not in LOCALES:
-                return 400, {"errors": {"site_locale": "String must be a valid two-letter ISO language or "
-                                                       "language-country code e.g. 'en' or 'en_US'."}}  # fmt: skip
+                return 400, {
+                    "errors": {
+                        "site_locale": "String must be a valid two-letter ISO language or "
+                        "language-country code e.g. 'en' or 'en_US'."
+                    }
+                }
             self.users[user["email"]] = user["password"]
             return 200, self._session()
         if (method, path) == ("POST", "/api/session"):
@@ -127,8 +167,11 @@ class FakeMetabase:
                     for c in self.cards.values()
                     if c["collection_id"] == ident and "card" in models
                 ]
-                items += [{"id": d["id"], "name": d["name"], "model": "dashboard"} for d in self.dashboards.values()
-                          if d["collection_id"] == ident and "dashboard" in models]  # fmt: skip
+                items += [
+                    {"id": d["id"], "name": d["name"], "model": "dashboard"}
+                    for d in self.dashboards.values()
+                    if d["collection_id"] == ident and "dashboard" in models
+                ]
                 return 200, {"data": items, "total": len(items), "models": models}
         if kind == "card":
             return self._card(method, ident, body)
@@ -144,8 +187,14 @@ class FakeMetabase:
                 return 400, {"errors": {"details": "value must be a map with host"}}
             did = self.new_id()
             details = {**body["details"], "password": "**MetabasePass**"}
-            self.databases[did] = {"id": did, "name": body["name"], "engine": "postgres", "details": details,
-                                   "initial_sync_status": "incomplete", "_reads_until_synced": 3}  # fmt: skip
+            self.databases[did] = {
+                "id": did,
+                "name": body["name"],
+                "engine": "postgres",
+                "details": details,
+                "initial_sync_status": "incomplete",
+                "_reads_until_synced": 3,
+            }
             return 200, self._public(self.databases[did])
         db = self.databases.get(ident)
         if db is None:
@@ -226,8 +275,9 @@ class FakeMetabase:
                 body = json.loads(self.rfile.read(length)) if length else None
                 with fake._lock:
                     fake.calls.append((method, url.path))
-                    status, payload = fake.route(method, url.path, parse_qs(url.query), body,
-                                                 self.headers.get("X-Metabase-Session"))  # fmt: skip
+                    status, payload = fake.route(
+                        method, url.path, parse_qs(url.query), body, self.headers.get("X-Metabase-Session")
+                    )
                 data = (json.dumps(payload) if not isinstance(payload, str) else payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json" if not isinstance(payload, str) else "text/plain")

@@ -96,8 +96,10 @@ def test_a_station_name_cannot_ping_a_channel_or_hide_a_link(alerting):
     """The name comes from a file's ESTACAO line: in Slack's mrkdwn `<!channel>` notifies everyone and
     `<url|text>` is a link, so the webhook text escapes &, < and > (#26)."""
     with connect("pipeline", alerting) as conn:
-        conn.execute("UPDATE processed_data.stations SET name = %s WHERE station_code = 'A901'",
-                     ("<!channel> <https://evil.example|clique> & <script>",))  # fmt: skip
+        conn.execute(
+            "UPDATE processed_data.stations SET name = %s WHERE station_code = 'A901'",
+            ("<!channel> <https://evil.example|clique> & <script>",),
+        )
         conn.commit()
     with FakeServer() as hook:
         hook.routes[HOOK] = sequence(OK)
@@ -127,8 +129,9 @@ def test_escalation_sends_one_more_message_and_reruns_send_nothing_twice(alertin
 def test_a_webhook_that_times_out_holds_up_one_send_per_run_then_fails_visibly(alerting):
     with FakeServer() as hook:
         hook.routes[HOOK] = slow(OK, 5)
-        settings = alerting.model_copy(update={"alert_webhook_url": SecretStr(hook.url + HOOK), "alert_timeout_s": 0.5,
-                                               "alert_max_attempts": 2})  # fmt: skip
+        settings = alerting.model_copy(
+            update={"alert_webhook_url": SecretStr(hook.url + HOOK), "alert_timeout_s": 0.5, "alert_max_attempts": 2}
+        )
         with connect("pipeline", settings) as conn:
             add_station(conn, "A902")
             add_hours(conn, T0, [{"wind_gust_ms": 13.0}], code="A902")
@@ -143,8 +146,12 @@ def test_a_webhook_that_times_out_holds_up_one_send_per_run_then_fails_visibly(a
         for i in range(3):  # one try per round: the first gives up at its 2nd, then the second has its two
             run(settings, run_id=f"r{i + 2}")
     assert [r[3:5] for r in outbox(settings)] == [("failed", 2), ("failed", 2)]
-    env = {"LUMEN_DATABASE_URL": settings.database_url.get_secret_value(), "LUMEN_STATE_DIR": str(settings.lumen_dir),
-           "LUMEN_PIPELINE_PASSWORD": "pipe-Test-9f2c", "LUMEN_READER_PASSWORD": "read-Test-41ab"}  # fmt: skip
+    env = {
+        "LUMEN_DATABASE_URL": settings.database_url.get_secret_value(),
+        "LUMEN_STATE_DIR": str(settings.lumen_dir),
+        "LUMEN_PIPELINE_PASSWORD": "pipe-Test-9f2c",
+        "LUMEN_READER_PASSWORD": "read-Test-41ab",
+    }
     listed = lumen_cli("alerts", "list", "--deliveries", "--json", env=env)
     assert listed.returncode == 0, listed.stderr
     assert [json.loads(line)["status"] for line in listed.stdout.splitlines()] == ["failed", "failed"]
@@ -183,18 +190,31 @@ def smtp_server(tmp_path):
         return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535 itself
 
     port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True,
-                            authenticator=authenticate, auth_require_tls=True)  # fmt: skip
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=context,
+        require_starttls=True,
+        authenticator=authenticate,
+        auth_require_tls=True,
+    )
     controller.start()
     yield {"port": port, "ca": ca_file, "inbox": inbox, "logins": logins}
     controller.stop()
 
 
 def mail_settings(alerting, smtp_server, password: str = "smtp-Secret-77"):
-    return alerting.model_copy(update={
-        "smtp_host": "127.0.0.1", "smtp_port": smtp_server["port"], "smtp_user": "lumen",
-        "smtp_password": SecretStr(password), "smtp_ca_file": smtp_server["ca"], "smtp_from": "lumen@exemplo.br",
-    })  # fmt: skip
+    return alerting.model_copy(
+        update={
+            "smtp_host": "127.0.0.1",
+            "smtp_port": smtp_server["port"],
+            "smtp_user": "lumen",
+            "smtp_password": SecretStr(password),
+            "smtp_ca_file": smtp_server["ca"],
+            "smtp_from": "lumen@exemplo.br",
+        }
+    )
 
 
 def test_e_mail_goes_out_over_starttls_with_login(alerting, smtp_server):

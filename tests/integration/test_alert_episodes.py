@@ -36,8 +36,19 @@ def add_hours(
         if v is None:
             continue
         at = start + timedelta(hours=i)
-        rows.append((code, at, zone, zone, v.get("precip_mm", 0.0), v.get("wind_gust_ms", 2.0),
-                     v.get("rel_humidity_min_pct", 60.0), v.get("air_temp_min_c", 20.0), v.get("air_temp_max_c", 22.0)))  # fmt: skip
+        rows.append(
+            (
+                code,
+                at,
+                zone,
+                zone,
+                v.get("precip_mm", 0.0),
+                v.get("wind_gust_ms", 2.0),
+                v.get("rel_humidity_min_pct", 60.0),
+                v.get("air_temp_min_c", 20.0),
+                v.get("air_temp_max_c", 22.0),
+            )
+        )
     with conn.cursor() as cur:
         cur.executemany(
             "INSERT INTO processed_data.observations (station_code, observed_at, local_date, local_hour, source, precip_mm, "
@@ -77,8 +88,13 @@ def test_hourly_thresholds_at_their_exact_edges(migrated_db):
         conn.commit()
     evaluate(migrated_db, ["heavy_rain_hour"], T0, T0 + timedelta(hours=len(hours)))
     got = [(e[1], e[6], e[10]) for e in events(migrated_db)]
-    assert got == [("yellow", 20.0, 20.0), ("yellow", 29.9, 20.0), ("orange", 30.0, 30.0), ("orange", 60.0, 30.0),
-                   ("red", 60.1, 60.0)]  # fmt: skip
+    assert got == [
+        ("yellow", 20.0, 20.0),
+        ("yellow", 29.9, 20.0),
+        ("orange", 30.0, 30.0),
+        ("orange", 60.0, 30.0),
+        ("red", 60.1, 60.0),
+    ]
 
 
 @pytest.mark.parametrize(

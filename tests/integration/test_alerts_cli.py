@@ -18,14 +18,24 @@ def test_a_malformed_rules_file_stops_before_any_evaluation_with_one_line(migrat
     bad.write_text((ROOT / "alerts" / "rules.yml").read_text().replace("red: {above: 27.8}", "red: {above: 12}"))
     env = cli_env(migrated_db, LUMEN_ALERT_RULES=str(bad), LUMEN_STATE_DIR=str(migrated_db.lumen_dir))
     checked = lumen_cli("alerts", "check", env=env)
-    line = ("lumen: error: rules.yml: rule wind_gust: levels: each level's threshold must be stricter than the one "
-            "below it — fix it, then run again")  # fmt: skip
+    line = (
+        "lumen: error: rules.yml: rule wind_gust: levels: each level's threshold must be stricter than the one "
+        "below it — fix it, then run again"
+    )
     assert checked.returncode == 1 and checked.stderr.strip() == line
     results = migrated_db.lumen_dir / "dbt" / "target" / "run_results.json"
     assert not results.exists()
     home = project_home(tmp_path)
-    step = lumen_cli("step", "publish", "--param", "start=2024-11-01", "--param", "end=2024-11-02",
-                     env={**env, "LUMEN_HOME": str(home)}, timeout=300)  # fmt: skip
+    step = lumen_cli(
+        "step",
+        "publish",
+        "--param",
+        "start=2024-11-01",
+        "--param",
+        "end=2024-11-02",
+        env={**env, "LUMEN_HOME": str(home)},
+        timeout=300,
+    )
     assert step.returncode == 1 and line.removeprefix("lumen: error: ") in step.stderr
     assert not results.exists()  # dbt never started
 

@@ -109,11 +109,19 @@ def test_daily_rain_episodes_match_the_raw_text(curitiba):
             runs[-1].append(day)
         else:
             runs.append([day])
-    expected = {run[0]: (RULES["heavy_rain_day"].level_of(max(wet[d] for d in run)), max(wet[d] for d in run),
-                         run[-1] + timedelta(days=1)) for run in runs}  # fmt: skip
+    expected = {
+        run[0]: (
+            RULES["heavy_rain_day"].level_of(max(wet[d] for d in run)),
+            max(wet[d] for d in run),
+            run[-1] + timedelta(days=1),
+        )
+        for run in runs
+    }
     found = events(settings, "heavy_rain_day")
-    got = {start.astimezone(ZONE).date(): (level, peak, end.astimezone(ZONE).date())
-           for start, end, level, peak, _ in found}  # fmt: skip
+    got = {
+        start.astimezone(ZONE).date(): (level, peak, end.astimezone(ZONE).date())
+        for start, end, level, peak, _ in found
+    }
     assert got == expected and any(len(run) > 1 for run in runs)
     assert max(wet.values()) == 119.8  # 2019-02-21, red (> 100 mm): the wettest local day of the three years
 

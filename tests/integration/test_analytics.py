@@ -181,10 +181,18 @@ def test_a_database_upgraded_from_the_plpgsql_analytics_ends_as_a_fresh_one(publ
         upgraded = _state(old)
     fresh = _state(published)
     assert [r[0] for r in fresh["catalog"]] == [
-        "alert_events", "daily_station_summary", "data_quality_daily", "forecast_skill", "latest_readings",
-        "monthly_station_summary", "open_alerts", "station_daily_extremes", "station_extremes", "station_map",
+        "alert_events",
+        "daily_station_summary",
+        "data_quality_daily",
+        "forecast_skill",
+        "latest_readings",
+        "monthly_station_summary",
+        "open_alerts",
+        "station_daily_extremes",
+        "station_extremes",
+        "station_map",
         "temperature_forecast",
-    ]  # fmt: skip
+    ]
     base_tables = ("temperature_forecast", "alert_events")  # V014's and V015's: written by steps, not dbt
     dbt_built = [r for r in fresh["catalog"] if r[0] not in base_tables]
     assert all(r[2] == "lumen_pipeline" and r[3] for r in dbt_built)  # dbt's (pipeline) objects, readable
@@ -207,12 +215,16 @@ def test_v015_adds_the_heat_wave_normals_to_an_existing_monthly_summary(publishe
         done = analytics.run_dbt(["build", "--select", "daily_station_summary", "monthly_station_summary"], old)
         assert done.returncode == 0, done.stdout[-2000:]
         with connect("admin", old) as conn:  # the table as the V014-era model built it
-            conn.execute("ALTER TABLE analytics.monthly_station_summary DROP COLUMN air_temp_max_mean_c, "
-                         "DROP COLUMN days_with_max")  # fmt: skip
+            conn.execute(
+                "ALTER TABLE analytics.monthly_station_summary DROP COLUMN air_temp_max_mean_c, "
+                "DROP COLUMN days_with_max"
+            )
             conn.commit()
         migrate(old)
-        query = ("SELECT station_code, month, air_temp_max_mean_c, days_with_max FROM analytics.monthly_station_summary "
-                 "ORDER BY 1, 2")  # fmt: skip
+        query = (
+            "SELECT station_code, month, air_temp_max_mean_c, days_with_max FROM analytics.monthly_station_summary "
+            "ORDER BY 1, 2"
+        )
         with connect("reader", old) as conn:
             upgraded = conn.execute(query).fetchall()
     with connect("reader", published) as conn:
@@ -230,14 +242,22 @@ def test_completeness_counts_the_hours_a_daylight_saving_day_really_has(migrated
         for start in (date(2018, 2, 15), date(2018, 11, 2)):
             sample = generate(tmp_path / str(start), start, 4, ["Z807"])
             ingest.load_archive(conn, list_files(sample.archive_zip), f"load-{start}")
-        transform.clean(conn, datetime(2018, 1, 1, tzinfo=UTC), datetime(2019, 1, 1, tzinfo=UTC), "run-1",
-                        on_invalid="quarantine")  # fmt: skip
+        transform.clean(
+            conn, datetime(2018, 1, 1, tzinfo=UTC), datetime(2019, 1, 1, tzinfo=UTC), "run-1", on_invalid="quarantine"
+        )
         conn.commit()
     analytics.build(migrated_db, datetime(2018, 1, 1, tzinfo=UTC), datetime(2019, 1, 1, tzinfo=UTC))
     with connect("reader", migrated_db) as conn:
-        rows = {day: (n, pct) for day, n, pct in conn.execute(
-            "SELECT local_date::text, hours_with_data, completeness_pct::float8 FROM analytics.daily_station_summary "
-            "WHERE station_code = 'Z807' AND local_date IN ('2018-02-16', '2018-02-17', '2018-11-03', '2018-11-04')"
-        )}  # fmt: skip
-    assert rows == {"2018-02-16": (24, 100.0), "2018-02-17": (25, 100.0), "2018-11-03": (24, 100.0),
-                    "2018-11-04": (23, 100.0)}  # fmt: skip
+        rows = {
+            day: (n, pct)
+            for day, n, pct in conn.execute(
+                "SELECT local_date::text, hours_with_data, completeness_pct::float8 FROM analytics.daily_station_summary "
+                "WHERE station_code = 'Z807' AND local_date IN ('2018-02-16', '2018-02-17', '2018-11-03', '2018-11-04')"
+            )
+        }
+    assert rows == {
+        "2018-02-16": (24, 100.0),
+        "2018-02-17": (25, 100.0),
+        "2018-11-03": (24, 100.0),
+        "2018-11-04": (23, 100.0),
+    }

@@ -110,16 +110,27 @@ def test_two_files_of_one_station_with_different_values_are_both_refused(migrate
     """The later file silently won ("14 changed") (#26 defect 10): which one is right cannot be known."""
     _, _, rows = base_lines()
     zpath = tmp_path / "2024.zip"
-    zip_of(zpath, {
-        NAME.format(code="A990"): good_bytes(tmp_path, "A990"),
-        "INMET_S_PR_A990_X_01-01-2024_A_02-01-2024.CSV": good_bytes(tmp_path, "A990", rows=rows[:48]),  # same values
-        NAME.format(code="A991"): good_bytes(tmp_path, "A991"),
-        "INMET_S_PR_A991_Y_01-01-2024_A_31-12-2024.CSV": good_bytes(tmp_path, "A991", rows=with_value(rows, 7, 9, "31,5")),
-    })  # fmt: skip
+    zip_of(
+        zpath,
+        {
+            NAME.format(code="A990"): good_bytes(tmp_path, "A990"),
+            "INMET_S_PR_A990_X_01-01-2024_A_02-01-2024.CSV": good_bytes(
+                tmp_path, "A990", rows=rows[:48]
+            ),  # same values
+            NAME.format(code="A991"): good_bytes(tmp_path, "A991"),
+            "INMET_S_PR_A991_Y_01-01-2024_A_31-12-2024.CSV": good_bytes(
+                tmp_path, "A991", rows=with_value(rows, 7, 9, "31,5")
+            ),
+        },
+    )
     out = lumen_cli("ingest", "archive", str(zpath), env=cli_env(migrated_db))
     assert out.returncode == 1
-    assert "A991_X_01-01-2024_A_31-12-2024.CSV and " in out.stdout and "A991_Y_01-01-2024_A_31-12-2024.CSV hold 1 " \
-           "hour(s) of station A991 with different values (first 2024-01-01 07:00 UTC): both refused" in out.stdout  # fmt: skip
+    assert (
+        "A991_X_01-01-2024_A_31-12-2024.CSV and " in out.stdout
+        and "A991_Y_01-01-2024_A_31-12-2024.CSV hold 1 "
+        "hour(s) of station A991 with different values (first 2024-01-01 07:00 UTC): both refused"
+        in out.stdout
+    )
     assert "REFUSED 2 file(s)" in out.stdout and "2 file(s) refused" in out.stderr
     assert raw_counts(migrated_db) == {"A990": 72}  # the identical copy did no harm
 
@@ -135,8 +146,12 @@ def test_messages_name_the_file_and_the_fix(migrated_db, tmp_path):
     mixed = [*rows[:30], rows[30].replace("2024/01/02;0600 UTC", "2024-01-02;06:00"), *rows[31:]]
     path = station_csv(files, "A991", rows=mixed)
     out = lumen_cli("ingest", "archive", str(path), env=env)
-    assert out.returncode == 1 and "line 40: the date and hour are written YYYY-MM-DD;HH:MM (≤2018), the rows " \
-           "before it YYYY/MM/DD;HHMM UTC (2019 on): a file mixing two formats" in out.stderr  # fmt: skip
+    assert (
+        out.returncode == 1
+        and "line 40: the date and hour are written YYYY-MM-DD;HH:MM (≤2018), the rows "
+        "before it YYYY/MM/DD;HHMM UTC (2019 on): a file mixing two formats"
+        in out.stderr
+    )
     path.unlink()
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
@@ -151,8 +166,10 @@ def test_messages_name_the_file_and_the_fix(migrated_db, tmp_path):
     assert out.returncode == 1 and f"2024.zip!2024/{NAME.format(code='A992')}: " in out.stderr
     assert "download the archive again" in out.stderr and raw_counts(migrated_db) == {"A993": 72}
     backwards = lumen_cli("clean", "--start", "2024-01-02", "--end", "2024-01-01", env=env)
-    assert "start 2024-01-02 is 2024-01-02 00:00 UTC, end 2024-01-01 is 2024-01-02 00:00 UTC (a date as the end " \
-           "includes that whole day)" in backwards.stderr  # fmt: skip
+    assert (
+        "start 2024-01-02 is 2024-01-02 00:00 UTC, end 2024-01-01 is 2024-01-02 00:00 UTC (a date as the end "
+        "includes that whole day)" in backwards.stderr
+    )
 
 
 def test_a_missing_env_file_is_named_with_how_to_make_it(migrated_db, tmp_path):

@@ -14,9 +14,12 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture()
 def env(migrated_db, tmp_path):
-    return {**cli_env(migrated_db), "LUMEN_HOME": str(project_home(tmp_path)),
-            "LUMEN_READER_PASSWORD": migrated_db.reader_password.get_secret_value(),
-            "LUMEN_ON_INVALID": "quarantine"}  # fmt: skip
+    return {
+        **cli_env(migrated_db),
+        "LUMEN_HOME": str(project_home(tmp_path)),
+        "LUMEN_READER_PASSWORD": migrated_db.reader_password.get_secret_value(),
+        "LUMEN_ON_INVALID": "quarantine",
+    }
 
 
 def counts(settings) -> dict[str, int]:
@@ -36,23 +39,30 @@ def test_zero_coordinates_and_an_empty_state_hold_only_that_station(migrated_db,
     cleaned = lumen_cli("clean", *WINDOW, env=env)
     assert cleaned.returncode == 0, cleaned.stderr
     assert "held back (station record unusable): A992" in cleaned.stdout
-    assert "station A991: coordinates '0;0' — needs a point inside Brazil (latitude -34…6, longitude -74…-28); " \
-           "not used" in cleaned.stderr  # fmt: skip
+    assert (
+        "station A991: coordinates '0;0' — needs a point inside Brazil (latitude -34…6, longitude -74…-28); "
+        "not used" in cleaned.stderr
+    )
     assert "station A992: uf empty — needs one of Brazil's 27 states (AC … TO); not used" in cleaned.stderr
-    assert "station A992: time_zone empty — needs usable coordinates or a state to derive it from; its rows stay " \
-           "in raw_data, uncleaned" in cleaned.stderr  # fmt: skip
+    assert (
+        "station A992: time_zone empty — needs usable coordinates or a state to derive it from; its rows stay "
+        "in raw_data, uncleaned" in cleaned.stderr
+    )
     assert "load its file again" in cleaned.stderr
     assert counts(migrated_db) == {"A990": 72, "A991": 72}  # A991 goes on with its state's zone
     with connect("admin", migrated_db) as conn:
-        assert conn.execute("SELECT latitude, longitude, uf, time_zone, time_zone_source FROM processed_data.stations "
-                            "WHERE station_code = 'A991'").fetchone() == (None, None, "PR", "America/Sao_Paulo",
-                                                                          "state")  # fmt: skip
-        assert conn.execute("SELECT count(*) FROM raw_data.inmet_observations WHERE station_code = 'A992'"
-                            ).fetchone() == (72,)  # fmt: skip
+        assert conn.execute(
+            "SELECT latitude, longitude, uf, time_zone, time_zone_source FROM processed_data.stations "
+            "WHERE station_code = 'A991'"
+        ).fetchone() == (None, None, "PR", "America/Sao_Paulo", "state")
+        assert conn.execute(
+            "SELECT count(*) FROM raw_data.inmet_observations WHERE station_code = 'A992'"
+        ).fetchone() == (72,)
     validated = lumen_cli("validate", *WINDOW, env=env)  # the stations suite no longer fails for everyone
     assert validated.returncode == 0, validated.stderr
-    published = lumen_cli("step", "publish", "-p", "start=2024-01-01", "-p", "end=2024-01-03", "--last", env=env,
-                          timeout=300)  # fmt: skip
+    published = lumen_cli(
+        "step", "publish", "-p", "start=2024-01-01", "-p", "end=2024-01-03", "--last", env=env, timeout=300
+    )
     assert published.returncode == 0, published.stderr
     status = lumen_cli("status", env=env)
     assert "A992 held (its rows stay in raw_data): time_zone empty, coordinates empty, uf empty" in status.stdout
@@ -67,10 +77,12 @@ def test_zero_coordinates_and_an_empty_state_hold_only_that_station(migrated_db,
     assert "released (record corrected): A991, A992" in again.stdout
     assert counts(migrated_db) == {"A990": 72, "A991": 72, "A992": 72}
     with connect("admin", migrated_db) as conn:
-        assert conn.execute("SELECT count(*) FROM processed_data.station_issues WHERE resolved_at IS NULL"
-                            ).fetchone() == (0,)  # fmt: skip
-        assert conn.execute("SELECT latitude < -25 FROM processed_data.stations WHERE station_code = 'A991'"
-                            ).fetchone() == (True,)  # fmt: skip
+        assert conn.execute(
+            "SELECT count(*) FROM processed_data.station_issues WHERE resolved_at IS NULL"
+        ).fetchone() == (0,)
+        assert conn.execute(
+            "SELECT latitude < -25 FROM processed_data.stations WHERE station_code = 'A991'"
+        ).fetchone() == (True,)
     assert "station records with problems" not in lumen_cli("status", env=env).stdout
 
 

@@ -63,7 +63,11 @@ def test_groups_side_by_side_give_what_one_query_gives(loaded, monkeypatch):
     assert batch_parts.groups(calls[0], 3) == [["Z001"], ["Z621"], ["Z652", "Z807"]]
     assert snapshot(loaded) == expected
     assert (parts.checked, parts.new, parts.bad_rows, parts.quarantined) == (
-        one.checked, one.new, one.bad_rows, one.quarantined)  # fmt: skip
+        one.checked,
+        one.new,
+        one.bad_rows,
+        one.quarantined,
+    )
     # a broken rule fails the window as before: quarantine kept, nothing of the window published
     reset(loaded)
     with pytest.raises(transform.QualityError, match="quarantine"):

@@ -29,7 +29,7 @@ def test_a_terminated_connection_is_named_with_what_to_do(migrated_db, through_s
     assert database_down(exc)
     line = _unexpected(exc)
     assert line.startswith("the database connection failed (")
-    assert "`lumen db up`" in line and "unexpected" not in line
+    assert "`lumen db start`" in line and "unexpected" not in line
     assert "\n" not in line
 
 

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 def test_embedded_server_keeps_data_across_restart(tmp_path):
     env = {"LUMEN_STATE_DIR": str(tmp_path / "state"), **TEST_PASSWORDS}
     try:
-        up = lumen_cli("db", "up", env=env)
+        up = lumen_cli("db", "start", env=env)
         assert up.returncode == 0, up.stderr
         assert "embedded PostgreSQL 18" in up.stdout and "applied now" in up.stdout
         assert (tmp_path / "state" / "postgres" / "PG_VERSION").exists()
@@ -25,14 +25,14 @@ def test_embedded_server_keeps_data_across_restart(tmp_path):
             conn.execute("CREATE TABLE ops.kept (v text)")
             conn.execute("INSERT INTO ops.kept VALUES ('survives a restart')")
 
-        down = lumen_cli("db", "down", env=env)
+        down = lumen_cli("db", "stop", env=env)
         assert down.returncode == 0 and "stopped" in down.stdout
         stopped = lumen_cli("db", "status", env=env)
         assert stopped.returncode == 3 and "stopped" in stopped.stdout
         with pytest.raises(psycopg.OperationalError):
             psycopg.connect(url, connect_timeout=2)
 
-        again = lumen_cli("db", "up", env=env)
+        again = lumen_cli("db", "up", env=env)  # the earlier name still works (unlisted)
         assert again.returncode == 0, again.stderr
         assert "(up to date)" in again.stdout  # migrations not re-applied
         with psycopg.connect(url) as conn:
@@ -40,7 +40,7 @@ def test_embedded_server_keeps_data_across_restart(tmp_path):
         status = lumen_cli("db", "status", env=env)
         assert status.returncode == 0 and "0 pending" in status.stdout
     finally:
-        lumen_cli("db", "down", env=env)
+        lumen_cli("db", "stop", env=env)
 
 
 def test_url_never_prints_the_password():
@@ -110,7 +110,7 @@ def test_migrate_waits_for_a_server_then_says_what_it_waited_for(fresh_db, tmp_p
 
 
 def test_a_wrong_env_password_never_changes_the_role_and_rotation_is_explicit(migrated_db):
-    """`lumen db up`/`migrate` with a wrong LUMEN_PIPELINE_PASSWORD once ALTERed the role to it, and every
+    """`lumen db start`/`migrate` with a wrong LUMEN_PIPELINE_PASSWORD once ALTERed the role to it, and every
     command failed once the right .env was back (#26 defect 11). Roles are the cluster's: restored after."""
     url = migrated_db.database_url.get_secret_value()
     right = dict(TEST_PASSWORDS)

@@ -22,8 +22,11 @@ from lumen.sample import generate
 from tests.conftest import lumen_cli
 
 pytestmark = pytest.mark.slow
-START, END, TEST_FROM = datetime(2024, 11, 1, tzinfo=UTC), datetime(2024, 11, 22, tzinfo=UTC), datetime(
-    2024, 11, 17, tzinfo=UTC)  # fmt: skip
+START, END, TEST_FROM = (
+    datetime(2024, 11, 1, tzinfo=UTC),
+    datetime(2024, 11, 22, tzinfo=UTC),
+    datetime(2024, 11, 17, tzinfo=UTC),
+)
 
 
 @pytest.fixture()
@@ -44,8 +47,17 @@ def test_train_logs_registers_promotes_and_keeps_every_version(sample_db):
     assert m["rmse_model"] < min(m["rmse_persistence"], m["rmse_climatology"]) and m["n"] > 300
     c = MlflowClient(sample_db.mlflow_uri, sample_db.mlflow_uri)
     run = c.get_run(first.run_id)
-    assert {"rmse_model", "mae_model", "bias_model", "rmse_persistence", "rmse_climatology", "skill",
-            "coverage_10_90", "train_rows", "test_rows"} <= set(run.data.metrics)  # fmt: skip
+    assert {
+        "rmse_model",
+        "mae_model",
+        "bias_model",
+        "rmse_persistence",
+        "rmse_climatology",
+        "skill",
+        "coverage_10_90",
+        "train_rows",
+        "test_rows",
+    } <= set(run.data.metrics)
     assert run.data.params["cutoff"].startswith("2024-11-17") and run.data.tags["lumen.git_commit"] == "a" * 40
     # the two Rio stations are neighbours: both variants were fitted and the comparison is logged either way
     assert run.data.params["neighbours"] in ("kept", "dropped") and run.data.params["neighbours"] == first.neighbours
@@ -88,11 +100,14 @@ def test_predict_writes_forecasts_and_evaluate_scores_the_champion(sample_db):
     done = predict(sample_db, "run-p", datetime(2024, 11, 18, tzinfo=UTC), datetime(2024, 11, 21, tzinfo=UTC))
     assert done.version == "1" and done.written > 0
     with connect("reader", sample_db) as conn:
-        rows = conn.execute("SELECT count(*), count(DISTINCT station_code), bool_and(p10_c <= predicted_c + 1e-9 "
-                            "AND predicted_c <= p90_c + 1e-9), min(model_version) "
-                            "FROM analytics.temperature_forecast").fetchone()  # fmt: skip
-        skill = conn.execute("SELECT count(*), avg(mae_model_c) < avg(mae_persistence_c) "
-                             "FROM analytics.forecast_skill").fetchone()  # fmt: skip
+        rows = conn.execute(
+            "SELECT count(*), count(DISTINCT station_code), bool_and(p10_c <= predicted_c + 1e-9 "
+            "AND predicted_c <= p90_c + 1e-9), min(model_version) "
+            "FROM analytics.temperature_forecast"
+        ).fetchone()
+        skill = conn.execute(
+            "SELECT count(*), avg(mae_model_c) < avg(mae_persistence_c) FROM analytics.forecast_skill"
+        ).fetchone()
     assert rows[0] == done.written and rows[1] == 4 - len(done.skipped) and rows[2] and rows[3] == "1"
     assert skill[0] > 0 and skill[1]
     again = predict(sample_db, "run-q", datetime(2024, 11, 18, tzinfo=UTC), datetime(2024, 11, 21, tzinfo=UTC))
@@ -125,8 +140,10 @@ def test_a_station_with_a_gap_gets_no_forecast_and_is_counted(sample_db):
     train(sample_db, START, END, test_from=TEST_FROM)
     at = datetime(2024, 11, 20, 12, tzinfo=UTC)
     with connect("pipeline", sample_db) as conn:  # Z807 lost the hour 6 h before the issue hour
-        conn.execute("DELETE FROM processed_data.observations WHERE station_code = 'Z807' AND observed_at = %s",
-                     (datetime(2024, 11, 20, 7, tzinfo=UTC),))  # fmt: skip
+        conn.execute(
+            "DELETE FROM processed_data.observations WHERE station_code = 'Z807' AND observed_at = %s",
+            (datetime(2024, 11, 20, 7, tzinfo=UTC),),
+        )
     done = predict(sample_db, "run-g", at, datetime(2024, 11, 20, 13, tzinfo=UTC))
     assert done.skipped == ["Z807"] and done.written == 3
     assert "1 station(s) without their last 24 h: Z807" in done.line()

@@ -109,8 +109,10 @@ def test_api_answers_merge_with_strings_and_nulls(migrated_db):
 
 def test_many_api_answers_merge_in_one_batch_with_their_own_origins(migrated_db):
     def answer(code: str, hours: int) -> tuple[list[dict], str]:
-        recs = [{"CD_ESTACAO": code, "DT_MEDICAO": "2024-05-10", "HR_MEDICAO": f"{h:02d}00", "TEM_INS": "20.5"}
-                for h in range(hours)]  # fmt: skip
+        recs = [
+            {"CD_ESTACAO": code, "DT_MEDICAO": "2024-05-10", "HR_MEDICAO": f"{h:02d}00", "TEM_INS": "20.5"}
+            for h in range(hours)
+        ]
         return recs, f"https://apitempo.inmet.gov.br/estacao/2024-05-10/2024-05-10/{code}"
 
     answers = [answer("A001", 3), answer("A002", 2), answer("A003", 0)]
@@ -121,8 +123,10 @@ def test_many_api_answers_merge_in_one_batch_with_their_own_origins(migrated_db)
             "SELECT station_code, min(origin), count(*) FROM raw_data.inmet_observations_with_origin "
             "GROUP BY 1 ORDER BY 1"
         ).fetchall()
-    assert sorted((s.station_code, s.new, s.origin) for s in stats) == [("A001", 3, answers[0][1]),
-                                                                       ("A002", 2, answers[1][1])]  # fmt: skip
+    assert sorted((s.station_code, s.new, s.origin) for s in stats) == [
+        ("A001", 3, answers[0][1]),
+        ("A002", 2, answers[1][1]),
+    ]
     assert sum(s.unchanged for s in again) == 5 and not any(s.new or s.changed for s in again)
     assert origins == [("A001", answers[0][1], 3), ("A002", answers[1][1], 2)]
 
@@ -319,25 +323,36 @@ class _Client:
         from lumen.inmet.api import Chunk
 
         for code in codes:
-            yield Chunk(code, start, end, f"https://apitempo.inmet.gov.br/estacao/{start}/{end}/{code}",
-                        self.records[code])  # fmt: skip
+            yield Chunk(
+                code, start, end, f"https://apitempo.inmet.gov.br/estacao/{start}/{end}/{code}", self.records[code]
+            )
 
 
 def _rec(code: str, day: str, hour: str) -> dict:
-    return {"CD_ESTACAO": code, "DT_MEDICAO": day, "HR_MEDICAO": hour, "TEM_INS": "20.5", "UF": "PR",
-            "VL_LATITUDE": "-25.4", "VL_LONGITUDE": "-49.2", "DC_NOME": "X"}  # fmt: skip
+    return {
+        "CD_ESTACAO": code,
+        "DT_MEDICAO": day,
+        "HR_MEDICAO": hour,
+        "TEM_INS": "20.5",
+        "UF": "PR",
+        "VL_LATITUDE": "-25.4",
+        "VL_LONGITUDE": "-49.2",
+        "DC_NOME": "X",
+    }
 
 
 @pytest.mark.parametrize(
     ("records", "message"),
     [
         ([_rec("B009", "2024-05-10", "0100")], r"/B008: asked for station B008, the answer holds 'B009'"),
-        ([_rec("B008", "2024-05-12", "0100")],
-         r"/B008: asked for 2024-05-09 … 2024-05-10, the answer holds '2024-05-12' '0100'"),
+        (
+            [_rec("B008", "2024-05-12", "0100")],
+            r"/B008: asked for 2024-05-09 … 2024-05-10, the answer holds '2024-05-12' '0100'",
+        ),
         ([_rec("B008", "2024-05-10", "0330")], r"'2024-05-10' '0330' is not a whole UTC hour"),
         ([_rec("B008", "2024-05-10", "2500")], r"'2024-05-10' '2500' is not a whole UTC hour"),
     ],
-)  # fmt: skip
+)
 def test_an_api_answer_of_another_station_or_window_or_hour_is_refused(migrated_db, records, message):
     with connect("pipeline", migrated_db) as conn:
         with pytest.raises(ingest.IngestError, match=message):
@@ -347,8 +362,14 @@ def test_an_api_answer_of_another_station_or_window_or_hour_is_refused(migrated_
 
 def test_api_stations_known_only_from_observations_get_a_station_record(migrated_db):
     with connect("pipeline", migrated_db) as conn:
-        ingest.ingest_api(conn, _Client({"B008": [_rec("B008", "2024-05-10", "0100")]}), ["B008"],
-                          date(2024, 5, 10), date(2024, 5, 10), "r")  # fmt: skip
+        ingest.ingest_api(
+            conn,
+            _Client({"B008": [_rec("B008", "2024-05-10", "0100")]}),
+            ["B008"],
+            date(2024, 5, 10),
+            date(2024, 5, 10),
+            "r",
+        )
         conn.commit()
         st = conn.execute("SELECT source, uf, latitude, payload->>'DC_NOME' FROM raw_data.inmet_stations").fetchall()
     assert st == [("api", "PR", "-25.4", "X")]

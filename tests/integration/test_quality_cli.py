@@ -32,8 +32,11 @@ def test_bad_row_fails_the_run_with_a_clear_message_then_quarantine_mode(migrate
 
 def test_validate_and_docs(migrated_db, tmp_path):
     home = project_home(tmp_path)
-    env = {**cli_env(migrated_db), "LUMEN_HOME": str(home),
-           "LUMEN_READER_PASSWORD": migrated_db.reader_password.get_secret_value()}  # fmt: skip
+    env = {
+        **cli_env(migrated_db),
+        "LUMEN_HOME": str(home),
+        "LUMEN_READER_PASSWORD": migrated_db.reader_password.get_secret_value(),
+    }
     lumen_cli("sample", "--out", str(tmp_path / "s"), "--days", "2", env=env)
     lumen_cli("stations", "--file", str(tmp_path / "s/api/estacoes_T.json"), "--save", env=env)
     lumen_cli("ingest", "archive", str(tmp_path / "s/archive/2024.zip"), env=env)
@@ -58,9 +61,11 @@ def test_validate_and_docs(migrated_db, tmp_path):
 
 def test_text_that_is_not_a_station_code_is_refused_with_one_line(migrated_db):
     env = cli_env(migrated_db)
-    for args in (["clean", "--start", "2024-11-01", "--end", "2024-11-02"],
-                 ["ingest", "api", "--start", "2024-11-01"],
-                 ["step", "clean", "--param", "start=2024-11-01", "--param", "end=2024-11-02"]):  # fmt: skip
+    for args in (
+        ["clean", "--start", "2024-11-01", "--end", "2024-11-02"],
+        ["ingest", "api", "--start", "2024-11-01"],
+        ["step", "clean", "--param", "start=2024-11-01", "--param", "end=2024-11-02"],
+    ):
         flag = (
             ["--param", "stations=A807'; drop table x"] if args[0] == "step" else ["--stations", "A807'; drop table x"]
         )
@@ -86,13 +91,19 @@ def test_a_database_session_ended_mid_command_is_one_line(migrated_db, tmp_path)
     env = {**os.environ, **cli_env(migrated_db)}
     with connect("admin", migrated_db) as blocker:
         blocker.execute("LOCK TABLE processed_data.stations IN ACCESS EXCLUSIVE MODE")  # clean waits here
-        proc = subprocess.Popen([str(Path(sys.executable).parent / "lumen"), "clean", "--start", "2024-11-01",
-                                 "--end", "2024-11-02"], env=env, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        proc = subprocess.Popen(
+            [str(Path(sys.executable).parent / "lumen"), "clean", "--start", "2024-11-01", "--end", "2024-11-02"],
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         deadline = time.monotonic() + 30
         with connect("admin", migrated_db, autocommit=True) as admin:
-            while not (pid := admin.execute(
-                "SELECT pid FROM pg_stat_activity WHERE usename = 'lumen_pipeline' AND wait_event_type = 'Lock'"
-            ).fetchone()):  # fmt: skip
+            while not (
+                pid := admin.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE usename = 'lumen_pipeline' AND wait_event_type = 'Lock'"
+                ).fetchone()
+            ):
                 assert time.monotonic() < deadline, "clean never reached the lock"
                 time.sleep(0.1)
             admin.execute("SELECT pg_terminate_backend(%s)", pid)
@@ -102,6 +113,6 @@ def test_a_database_session_ended_mid_command_is_one_line(migrated_db, tmp_path)
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("lumen: error: the database connection failed (")
     assert lines[0].endswith(
-        "is PostgreSQL running? `lumen db up` starts the embedded one (`lumen db status` says where it is), "
+        "is PostgreSQL running? `lumen db start` starts the embedded one (`lumen db status` says where it is), "
         "then run the command again; --debug shows the traceback"
     )

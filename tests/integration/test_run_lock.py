@@ -24,8 +24,13 @@ def test_a_killed_step_frees_the_lock_at_once(migrated_db, tmp_path):
     # the step cannot finish before it is killed: its writes wait for this table lock (reads do not)
     blocker = connect("admin", migrated_db)
     blocker.execute("LOCK TABLE processed_data.observations IN EXCLUSIVE MODE")
-    step = subprocess.Popen([exe, "step", "clean", "--run-id", "run-a", *CLEAN], env={**os.environ, **env},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    step = subprocess.Popen(
+        [exe, "step", "clean", "--run-id", "run-a", *CLEAN],
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 60
         with connect("admin", migrated_db, autocommit=True) as conn:
@@ -41,8 +46,9 @@ def test_a_killed_step_frees_the_lock_at_once(migrated_db, tmp_path):
         step.wait()
     with connect("admin", migrated_db, autocommit=True) as conn:  # its kernel (a session of its own) sees its
         deadline = time.monotonic() + 30  # parent gone and exits: nothing of run-a waits any more
-        while conn.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                           "AND datname = current_database()").fetchone()[0]:  # fmt: skip
+        while conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        ).fetchone()[0]:
             assert time.monotonic() < deadline, "the killed step's kernel still waits to write"
             time.sleep(0.2)
     blocker.rollback()
@@ -82,8 +88,13 @@ def test_a_cli_clean_waits_for_the_run_holding_the_lock_and_is_audited_like_a_st
     env.pop("LUMEN_LOCK_WAIT", None)
     assert lumen_cli("step", "clean", "--run-id", "run-a", *CLEAN, env=env).returncode == 0  # run-a keeps it
     exe = str(Path(sys.executable).parent / "lumen")
-    cli = subprocess.Popen([exe, "clean", "--start", "2024-11-01", "--end", "2024-11-02"], env={**os.environ, **env},
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    cli = subprocess.Popen(
+        [exe, "clean", "--start", "2024-11-01", "--end", "2024-11-02"],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert cli.stderr is not None
     first = cli.stderr.readline()
     assert first.startswith("waiting for pipeline run run-a (holding the lock since "), first

@@ -18,16 +18,18 @@ def test_make_down_stops_the_native_server_and_clean_stops_it_before_deleting(tm
     env = {k: v for k, v in os.environ.items() if k != "LUMEN_DOCKER"}
     env.update(LUMEN_STATE_DIR=str(state), LUMEN_ENV_FILE=os.devnull)
     (state / "mode").write_text("docker\n")  # even a recorded Docker stack does not hide the native one
-    mode = subprocess.run(["python3", "scripts/stack_mode.py", "down"], cwd=ROOT, env=env, capture_output=True,
-                          text=True)  # fmt: skip
+    mode = subprocess.run(
+        ["python3", "scripts/stack_mode.py", "down"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
     assert mode.stdout.split() == ["native", "docker"]
     (state / "mode").unlink()
     down = subprocess.run(["make", "--no-print-directory", "down"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert down.returncode == 0, down.stderr
     assert server.status(settings) is None and "docker" not in down.stdout + down.stderr
     server.up(settings)
-    mode = subprocess.run(["python3", "scripts/stack_mode.py", "clean"], cwd=ROOT, env=env, capture_output=True,
-                          text=True)  # fmt: skip
+    mode = subprocess.run(
+        ["python3", "scripts/stack_mode.py", "clean"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
     assert mode.stdout.split() == ["native"]
     server.down(settings)
 
@@ -49,8 +51,9 @@ def test_with_a_real_docker_engine_answering_make_down_after_a_native_demo_stops
     env.update(LUMEN_STATE_DIR=str(state), LUMEN_ENV_FILE=os.devnull)
 
     def mode(action: str) -> list[str]:
-        out = subprocess.run(["python3", "scripts/stack_mode.py", action], cwd=ROOT, env=env, capture_output=True,
-                             text=True, check=True)  # fmt: skip
+        out = subprocess.run(
+            ["python3", "scripts/stack_mode.py", action], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+        )
         return out.stdout.split()
 
     state.mkdir()
@@ -59,8 +62,9 @@ def test_with_a_real_docker_engine_answering_make_down_after_a_native_demo_stops
     try:
         assert not (state / "mode").exists()
         assert mode("up") == ["native"] and mode("down") == ["native"] and mode("clean") == ["native"]
-        down = subprocess.run(["make", "--no-print-directory", "down"], cwd=ROOT, env=env, capture_output=True,
-                              text=True)  # fmt: skip
+        down = subprocess.run(
+            ["make", "--no-print-directory", "down"], cwd=ROOT, env=env, capture_output=True, text=True
+        )
         assert down.returncode == 0, down.stderr
         assert server.status(settings) is None
         assert "compose" not in down.stdout + down.stderr

@@ -64,10 +64,12 @@ def test_each_station_gets_its_own_local_time(migrated_db, tmp_path):
         ).fetchall()
     assert hours == {code: hour for code, *_, hour in STATIONS}
     assert zones == [
-        ("B901", "America/Sao_Paulo", "coordinates"), ("B902", "America/Maceio", "coordinates"),
-        ("B903", "America/Manaus", "coordinates"), ("B904", "America/Rio_Branco", "coordinates"),
+        ("B901", "America/Sao_Paulo", "coordinates"),
+        ("B902", "America/Maceio", "coordinates"),
+        ("B903", "America/Manaus", "coordinates"),
+        ("B904", "America/Rio_Branco", "coordinates"),
         ("B905", "America/Cuiaba", "coordinates"),
-    ]  # fmt: skip
+    ]
     assert late == ("2016-01-14", 21)  # 02:00 UTC is 21:00 of the day before in Acre
     assert full_days == [(code, 24) for code, *_ in STATIONS]  # each local day is whole in its own zone
 
@@ -156,8 +158,9 @@ def test_an_upgraded_database_ends_identical_to_a_fresh_load(migrated_db, old_db
 def test_a_station_whose_coordinates_move_is_re_derived(migrated_db, tmp_path):
     load_and_clean(migrated_db, write_files(tmp_path / "csv"))
     with connect("admin", migrated_db) as conn:  # B902's header had Acre's coordinates by mistake; fixed now
-        conn.execute("UPDATE raw_data.inmet_stations SET latitude = '-9,97', longitude = '-67,81' "
-                     "WHERE station_code = 'B902'")  # fmt: skip
+        conn.execute(
+            "UPDATE raw_data.inmet_stations SET latitude = '-9,97', longitude = '-67,81' WHERE station_code = 'B902'"
+        )
         conn.commit()
     with connect("pipeline", migrated_db) as conn:
         transform.clean(conn, datetime(2016, 1, 15, tzinfo=UTC), datetime(2016, 1, 15, 1, tzinfo=UTC), "again")

@@ -191,8 +191,10 @@ def test_quarantine_mode_lets_valid_rows_through(sample_db):
             "SELECT count(*) FROM processed_data.observations WHERE station_code = 'Z807' "
             "AND observed_at = '2024-11-02 03:00+00'"
         ).fetchone() == (0,)
-        assert conn.execute("SELECT umd_ins FROM raw_data.inmet_observations WHERE station_code = 'Z807' "
-                            "AND observed_at = '2024-11-02 03:00+00'").fetchone() == ("150",)  # fmt: skip
+        assert conn.execute(
+            "SELECT umd_ins FROM raw_data.inmet_observations WHERE station_code = 'Z807' "
+            "AND observed_at = '2024-11-02 03:00+00'"
+        ).fetchone() == ("150",)
     # fixed at the source: the next run publishes it
     spoil(sample_db, "umd_ins", "95", at=utc(2024, 11, 2, 3), station="Z807")
     fixed = clean(sample_db, T0, utc(2024, 11, 3), "run-2", mode="quarantine")
@@ -258,8 +260,10 @@ def test_every_spelling_of_missing_is_missing_in_sql_too(sample_db, text):
 
 def test_a_station_without_a_zone_is_held_by_name_and_the_others_go_on(sample_db):
     with connect("admin", sample_db) as conn:
-        conn.execute("UPDATE raw_data.inmet_stations SET latitude = NULL, longitude = NULL, uf = NULL "
-                     "WHERE station_code = 'Z652'")  # fmt: skip
+        conn.execute(
+            "UPDATE raw_data.inmet_stations SET latitude = NULL, longitude = NULL, uf = NULL "
+            "WHERE station_code = 'Z652'"
+        )
         conn.execute(
             "INSERT INTO raw_data.inmet_observations (source, station_code, observed_at, load_id, dt_medicao, hr_medicao, tem_ins) "
             "SELECT 'api', 'Z999', observed_at, load_id, dt_medicao, hr_medicao, tem_ins FROM raw_data.inmet_observations "
@@ -281,8 +285,9 @@ def test_a_large_clean_refreshes_the_planners_statistics(migrated_db, tmp_path, 
 
     def reltuples() -> float:
         with connect("admin", migrated_db) as conn:
-            return conn.execute("SELECT reltuples FROM pg_class WHERE oid = 'processed_data.observations'::regclass"
-                                ).fetchone()[0]  # fmt: skip
+            return conn.execute(
+                "SELECT reltuples FROM pg_class WHERE oid = 'processed_data.observations'::regclass"
+            ).fetchone()[0]
 
     monkeypatch.setattr(transform, "ANALYZE_MIN_ROWS", 1000)  # the sample's 192 rows: a small clean
     clean(migrated_db, T0, utc(2024, 11, 3), "small")

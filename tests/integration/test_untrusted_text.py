@@ -11,8 +11,19 @@ from tests.integration.test_ingest_cli import cli_env
 
 pytestmark = pytest.mark.slow
 
-CLIMBERS = ["../../notebooks/pipeline", "../../../elsewhere/x", "a/b", "..", "x..y", ".hidden", "-rf", "a b", "é",
-            "x" * 65, ""]  # fmt: skip
+CLIMBERS = [
+    "../../notebooks/pipeline",
+    "../../../elsewhere/x",
+    "a/b",
+    "..",
+    "x..y",
+    ".hidden",
+    "-rf",
+    "a b",
+    "é",
+    "x" * 65,
+    "",
+]
 
 
 @pytest.mark.parametrize("bad", CLIMBERS)

@@ -3,6 +3,7 @@
 import hashlib
 import json
 import os
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -62,8 +63,11 @@ def test_committed_suites_match_the_code():
     committed = sorted(canon(e["type"], e["kwargs"]) for e in suite["expectations"])
     code = sorted(canon(e.expectation_type, e.configuration.kwargs) for e in validation.observation_expectations())
     assert committed == code
-    ranges = {e["kwargs"]["column"]: (e["kwargs"]["min_value"], e["kwargs"]["max_value"])
-              for e in suite["expectations"] if e["type"] == "expect_column_values_to_be_between"}  # fmt: skip
+    ranges = {
+        e["kwargs"]["column"]: (e["kwargs"]["min_value"], e["kwargs"]["max_value"])
+        for e in suite["expectations"]
+        if e["type"] == "expect_column_values_to_be_between"
+    }
     assert ranges["rel_humidity_pct"] == (0, 100) and ranges["air_temp_c"] == (-15, 48)
 
 
@@ -71,13 +75,16 @@ def test_window_passes_then_fails_on_injected_bad_data(gx_home, clean_sample):
     ok = validation.validate(datetime(2024, 11, 1, tzinfo=UTC), datetime(2024, 11, 4, tzinfo=UTC), clean_sample)
     assert ok.success and ok.batches == ["monthly 2024-11", "stations"] and ok.evaluated > 30
     with connect("admin", clean_sample) as conn:  # bypass lumen's own checks: GX is the second line
-        conn.execute("UPDATE processed_data.observations SET rel_humidity_pct = 150 "
-                     "WHERE station_code = 'Z807' AND observed_at = '2024-11-02 03:00+00'")  # fmt: skip
+        conn.execute(
+            "UPDATE processed_data.observations SET rel_humidity_pct = 150 "
+            "WHERE station_code = 'Z807' AND observed_at = '2024-11-02 03:00+00'"
+        )
         conn.commit()
     bad = validation.validate(datetime(2024, 11, 2, tzinfo=UTC), datetime(2024, 11, 3, tzinfo=UTC), clean_sample)
     assert not bad.success and bad.batches == ["daily 2024-11-02", "stations"]
-    assert any("expect_column_values_to_be_between(column=rel_humidity_pct" in f and "[150.0]" in f
-               for f in bad.failures), bad.failures  # fmt: skip
+    assert any(
+        "expect_column_values_to_be_between(column=rel_humidity_pct" in f and "[150.0]" in f for f in bad.failures
+    ), bad.failures
     other_day = validation.validate(datetime(2024, 11, 1, tzinfo=UTC), datetime(2024, 11, 2, tzinfo=UTC), clean_sample)
     assert other_day.success  # only the window is validated
     index = validation.build_docs(clean_sample)
@@ -92,8 +99,9 @@ def test_window_passes_then_fails_on_injected_bad_data(gx_home, clean_sample):
 
 def test_results_are_pruned(gx_home, clean_sample):
     for _ in range(3):
-        validation.validate(datetime(2024, 11, 1, tzinfo=UTC), datetime(2024, 11, 2, tzinfo=UTC), clean_sample,
-                            stations=False, keep=2)  # fmt: skip
+        validation.validate(
+            datetime(2024, 11, 1, tzinfo=UTC), datetime(2024, 11, 2, tzinfo=UTC), clean_sample, stations=False, keep=2
+        )
     results = list((gx_home / "expectations/uncommitted/validations").rglob("*.json"))
     assert len(results) == 2
 
@@ -105,7 +113,9 @@ def test_window_batches():
     ]
     assert [p["day"] for _, p in validation.window_batches(d(2024, 1, 1, 23), d(2024, 1, 2, 2))] == [1, 2]
     assert validation.window_batches(d(2024, 1, 30), d(2024, 2, 10)) == [
-        ("monthly", {"year": 2024, "month": 1}), ("monthly", {"year": 2024, "month": 2})]  # fmt: skip
+        ("monthly", {"year": 2024, "month": 1}),
+        ("monthly", {"year": 2024, "month": 2}),
+    ]
     assert validation.window_batches(d(2023, 6, 1), d(2025, 1, 1)) == [
         ("yearly", {"year": 2023}),
         ("yearly", {"year": 2024}),
@@ -128,8 +138,10 @@ def test_gx_reads_only_the_window_it_was_given(gx_home, clean_sample):
 
     with connect("reader", clean_sample) as conn:
         everything = conn.execute("SELECT count(*) FROM processed_data.observations_to_validate").fetchone()[0]
-        day = conn.execute("SELECT count(*) FROM processed_data.observations WHERE observed_at >= '2024-11-02' "
-                           "AND observed_at < '2024-11-03'").fetchone()[0]  # fmt: skip
+        day = conn.execute(
+            "SELECT count(*) FROM processed_data.observations WHERE observed_at >= '2024-11-02' "
+            "AND observed_at < '2024-11-03'"
+        ).fetchone()[0]
     validation.setup(clean_sample, (datetime(2024, 11, 2, tzinfo=UTC), datetime(2024, 11, 3, tzinfo=UTC)))
     engine = sa.create_engine(os.environ[validation.URL_VARIABLE])
     with engine.connect() as conn:
@@ -144,10 +156,14 @@ def test_batch_reads_narrow_each_year_to_itself_unless_nothing_lies_outside():
     assert validation.batch_reads(days, lambda span: True) == [((d(2024, 1, 1), d(2024, 1, 3)), days)]
     years = validation.window_batches(d(2023, 6, 1), d(2025, 1, 1))
     assert validation.batch_reads(years, lambda span: True) == [
-        ((d(2023, 1, 1), d(2024, 1, 1)), [years[0]]), ((d(2024, 1, 1), d(2025, 1, 1)), [years[1]])]  # fmt: skip
+        ((d(2023, 1, 1), d(2024, 1, 1)), [years[0]]),
+        ((d(2024, 1, 1), d(2025, 1, 1)), [years[1]]),
+    ]
     only_2024 = lambda span: span[0].year != 2024  # noqa: E731  (processed_data holds 2024 alone)
-    assert validation.batch_reads(years, only_2024) == [((d(2023, 1, 1), d(2024, 1, 1)), [years[0]]),
-                                                        (None, [years[1]])]  # fmt: skip
+    assert validation.batch_reads(years, only_2024) == [
+        ((d(2023, 1, 1), d(2024, 1, 1)), [years[0]]),
+        (None, [years[1]]),
+    ]
 
 
 def test_a_year_batch_reads_its_year_only(gx_home, clean_sample, tmp_path, monkeypatch):
@@ -159,8 +175,11 @@ def test_a_year_batch_reads_its_year_only(gx_home, clean_sample, tmp_path, monke
         ingest.load_archive(conn, list_files(earlier.archive_zip), "load")
         transform.clean(conn, datetime(2023, 11, 1, tzinfo=UTC), datetime(2023, 11, 3, tzinfo=UTC), "run-2023")
     with connect("reader", clean_sample) as conn:
-        per_year = dict(conn.execute("SELECT extract(year FROM observed_at)::int, count(*) "
-                                     "FROM processed_data.observations GROUP BY 1").fetchall())  # fmt: skip
+        per_year = dict(
+            conn.execute(
+                "SELECT extract(year FROM observed_at)::int, count(*) FROM processed_data.observations GROUP BY 1"
+            ).fetchall()
+        )
     seen: list[int] = []
     real_setup = validation.setup
 
@@ -212,11 +231,43 @@ def test_a_year_batch_records_verdicts_and_details_only_what_failed(gx_home, cle
     ok = validation.validate(*year, clean_sample)
     assert ok.success and ok.batches == ["yearly 2024", "stations"] and formats == ["BOOLEAN_ONLY"]
     with connect("admin", clean_sample) as conn:
-        conn.execute("UPDATE processed_data.observations SET rel_humidity_pct = 150 "
-                     "WHERE station_code = 'Z807' AND observed_at = '2024-11-02 03:00+00'")  # fmt: skip
+        conn.execute(
+            "UPDATE processed_data.observations SET rel_humidity_pct = 150 "
+            "WHERE station_code = 'Z807' AND observed_at = '2024-11-02 03:00+00'"
+        )
         conn.commit()
     bad = validation.validate(*year, clean_sample)
     assert [f for f in bad.failures if "rel_humidity_pct" in f] == [
         "yearly 2024: expect_column_values_to_be_between(column=rel_humidity_pct, min_value=0.0, max_value=100.0): "
         "1 unexpected, e.g. [150.0]"
     ], bad.failures
+
+
+def test_data_docs_work_offline(gx_home, clean_sample, tmp_path):
+    """The pages load no CDN, no S3 logo: with every host unresolvable, the validation table still shows."""
+    from lumen.validate import docs_assets
+    from tests.e2e import browser
+
+    if not docs_assets.present():
+        pytest.fail(
+            "the Data Docs assets are missing: `make setup` fetches them (python -m lumen.validate.docs_assets)"
+        )
+    validation.validate(datetime(2024, 11, 1, tzinfo=UTC), datetime(2024, 11, 2, tzinfo=UTC), clean_sample)
+    index = validation.build_docs(clean_sample)
+    pages = list(index.parent.rglob("*.html"))
+    assert len(pages) >= 3  # the index, a suite, a validation result
+    for page in pages:
+        html = page.read_text()
+        remote = re.findall(r'<(?:script|link|img)\b[^>]*(?:src|href)="(https?:[^"]*)"', html)
+        assert not remote, f"{page.name} still loads {remote}"
+    offline = ["--host-resolver-rules=MAP * ~NOTFOUND"]  # no name resolves: any remote asset would fail
+    dom = browser.dom(index.as_uri(), wait_ms=3000, extra=offline)
+    assert 'class="bootstrap-table' in dom  # bootstrap-table's JS ran: jquery, bootstrap and it loaded
+    rows = re.findall(r'<tr[^>]*data-index="\d+"', dom)
+    assert rows, "the validation index shows no rows (only its filter buttons)"
+    assert "observations_daily" in dom or "processed_observations" in dom
+    result = next(p for p in pages if "/validations/" in p.as_posix())
+    page = browser.dom(result.as_uri(), wait_ms=3000, extra=offline)
+    assert "expect_column_values_to_be_between" in page or "Expectation" in page
+    shot = browser.screenshot(result.as_uri(), tmp_path / "validation.png", wait_ms=3000, extra=offline)
+    assert shot.stat().st_size > 10_000

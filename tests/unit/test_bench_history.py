@@ -39,15 +39,30 @@ def results() -> dict:
         }
         for y, t in ((2017, 120.0), (2018, 150.0))
     ]
-    disk = [{"year": y, "csv_bytes": 500, "raw_data": 600, "processed_data": 700, "analytics": 50, "ops": 0}
-            for y in (2017, 2018)]  # fmt: skip
+    disk = [
+        {"year": y, "csv_bytes": 500, "raw_data": 600, "processed_data": 700, "analytics": 50, "ops": 0}
+        for y in (2017, 2018)
+    ]
     schema = {"table_bytes": 1, "index_bytes": 1}
-    return {"years": [2017, 2018], "stations": 600, "per_year": per_year, "year_floor_s": 90.0,
-            "year_floor_copy_s": 5.0, "year_floor_insert_s": 85.0, "orchestration_floor_s": 10.0,
-            "hourly_mage_run_s": 14.0, "hourly_steps_s": {"ingest": 1.0}, "full_analytics_rebuild_s": 30.0,
-            "gx_year_s": 35.0, "measured_at": "now", "machine": "x86_64, 2 cores",
-            "disk_bytes": {"per_schema": {s: schema for s in ("raw_data", "processed_data", "analytics", "ops")},
-                           "per_year": disk}}  # fmt: skip
+    return {
+        "years": [2017, 2018],
+        "stations": 600,
+        "per_year": per_year,
+        "year_floor_s": 90.0,
+        "year_floor_copy_s": 5.0,
+        "year_floor_insert_s": 85.0,
+        "orchestration_floor_s": 10.0,
+        "hourly_mage_run_s": 14.0,
+        "hourly_steps_s": {"ingest": 1.0},
+        "full_analytics_rebuild_s": 30.0,
+        "gx_year_s": 35.0,
+        "measured_at": "now",
+        "machine": "x86_64, 2 cores",
+        "disk_bytes": {
+            "per_schema": {s: schema for s in ("raw_data", "processed_data", "analytics", "ops")},
+            "per_year": disk,
+        },
+    }
 
 
 def test_the_targets_are_judged_on_the_worst_year():

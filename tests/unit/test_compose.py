@@ -125,8 +125,13 @@ def test_docker_compose_config_validates(tmp_path):
     env_file = tmp_path / ".env"
     ports = {k: "5432" for k in ENV_EXAMPLE if k.endswith("_PORT")}  # published ports must be numbers
     env_file.write_text("\n".join(f"{k}={ports.get(k, 'x-' + k.lower())}" for k in sorted(ENV_EXAMPLE)) + "\n")
-    out = subprocess.run([exe, "--env-file", str(env_file), "-f", str(ROOT / "docker-compose.yml"), "config", "-q"],
-                         capture_output=True, text=True, cwd=ROOT, timeout=60)  # fmt: skip
+    out = subprocess.run(
+        [exe, "--env-file", str(env_file), "-f", str(ROOT / "docker-compose.yml"), "config", "-q"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
 
 
@@ -147,13 +152,23 @@ def test_the_build_context_leaves_out_secrets_environments_and_local_state():
             pat = pattern.lstrip("!").removeprefix("**/")
             parts = path.split("/")
             hit = any(fnmatch.fnmatch("/".join(parts[: i + 1]), pattern.lstrip("!")) for i in range(len(parts))) or any(
-                fnmatch.fnmatch(p, pat) for p in parts if pattern.lstrip("!").startswith("**/"))  # fmt: skip
+                fnmatch.fnmatch(p, pat) for p in parts if pattern.lstrip("!").startswith("**/")
+            )
             if hit:
                 verdict = not negate
         return verdict
 
-    for path in (".env", ".env.local", ".venv/bin/python", ".venv-mage/bin/mage", ".lumen/postgres/PG_VERSION",
-                 "runs/2026-12-01/x.ipynb", ".git/config", "lumen/__pycache__/x.pyc", "benchmarks/data/x.csv"):  # fmt: skip
+    for path in (
+        ".env",
+        ".env.local",
+        ".venv/bin/python",
+        ".venv-mage/bin/mage",
+        ".lumen/postgres/PG_VERSION",
+        "runs/2026-12-01/x.ipynb",
+        ".git/config",
+        "lumen/__pycache__/x.pyc",
+        "benchmarks/data/x.csv",
+    ):
         assert ignored(path), path
     for path in (".env.example", "lumen/config.py", "alerts/rules.yml", "dbt/dbt_project.yml", "pyproject.toml"):
         assert not ignored(path), path

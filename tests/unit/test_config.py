@@ -75,8 +75,10 @@ def test_importing_lumen_keeps_jsonschemas_iri_grammar_out_and_formats_working()
     import subprocess
     import sys
 
-    code = ("import lumen, sys, jsonschema; "
-            "c = jsonschema.FormatChecker(); "
-            "print(sys.modules.get('rfc3987_syntax'), c.conforms('2024-11-01', 'date'), c.conforms('x', 'date'))")  # fmt: skip
+    code = (
+        "import lumen, sys, jsonschema; "
+        "c = jsonschema.FormatChecker(); "
+        "print(sys.modules.get('rfc3987_syntax'), c.conforms('2024-11-01', 'date'), c.conforms('x', 'date'))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["None", "True", "False"]

@@ -11,8 +11,11 @@ TRACKED = subprocess.run(["git", "ls-files", "*.ipynb"], cwd=ROOT, capture_outpu
 
 
 def test_there_are_notebooks_to_check():
-    assert {"notebooks/pipeline/01_ingest.ipynb", "notebooks/reports/weather_report.ipynb",
-            "notebooks/explore/01_explore_schemas.ipynb"} <= set(TRACKED)  # fmt: skip
+    assert {
+        "notebooks/pipeline/01_ingest.ipynb",
+        "notebooks/reports/weather_report.ipynb",
+        "notebooks/explore/01_explore_schemas.ipynb",
+    } <= set(TRACKED)
 
 
 @pytest.mark.parametrize("path", TRACKED)
@@ -24,8 +27,10 @@ def test_committed_without_outputs(path):
     assert nb["metadata"]["kernelspec"]["name"] == "lumen"
 
 
-@pytest.mark.parametrize("path", [p for p in TRACKED if not p.startswith("notebooks/explore/")] + [
-    "notebooks/explore/01_explore_schemas.ipynb"])  # fmt: skip
+@pytest.mark.parametrize(
+    "path",
+    [p for p in TRACKED if not p.startswith("notebooks/explore/")] + ["notebooks/explore/01_explore_schemas.ipynb"],
+)
 def test_first_cell_is_parameters_without_secrets(path):
     first = json.loads((ROOT / path).read_text())["cells"][0]
     assert first["cell_type"] == "code" and "parameters" in first["metadata"].get("tags", [])

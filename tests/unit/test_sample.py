@@ -92,9 +92,14 @@ def test_a_whole_year_keeps_the_projects_own_rules(year):
                 assert -30 <= dew <= 35 and dew <= t + 0.5 and row["PTO_MAX"] <= 35
 
 
-@pytest.mark.parametrize(("year", "first_row", "missing"), [
-    (2017, b"2017-01-01;00:00;", "-9999"), (2019, b"2019/01/01;0000 UTC;", ""), (2021, b"2021/01/01;0000 UTC;", ""),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("year", "first_row", "missing"),
+    [
+        (2017, b"2017-01-01;00:00;", "-9999"),
+        (2019, b"2019/01/01;0000 UTC;", ""),
+        (2021, b"2021/01/01;0000 UTC;", ""),
+    ],
+)
 def test_bench_station_years_are_written_in_their_eras(tmp_path, year, first_row, missing):
     from lumen.sample import scale_files
 

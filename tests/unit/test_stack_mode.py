@@ -58,8 +58,14 @@ def test_make_up_in_docker_mode_needs_only_docker_and_python3(tmp_path):
     compose.write_text(f'#!/bin/sh\necho "$@" >> {tmp_path / "compose.log"}\n')
     compose.chmod(0o755)
     env = {k: v for k, v in os.environ.items() if not k.startswith("LUMEN_")} | {"LUMEN_DOCKER": "1"}
-    done = subprocess.run(["make", "up", f"COMPOSE={compose}", f"PYTHON={sys.executable}"], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    done = subprocess.run(
+        ["make", "up", f"COMPOSE={compose}", f"PYTHON={sys.executable}"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert (tmp_path / "compose.log").read_text().splitlines() == ["ps -q", "up -d --build"]  # ports checked between
     assert not (tmp_path / ".venv").exists() and not (tmp_path / ".venv-mage").exists()

@@ -18,8 +18,11 @@ RUNNER = {"run_id", "result_path"}  # set by `lumen step` itself
 
 
 def assignments(source: str) -> dict[str, object]:
-    return {node.targets[0].id: ast.literal_eval(node.value) for node in ast.parse(source).body
-            if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)}  # fmt: skip
+    return {
+        node.targets[0].id: ast.literal_eval(node.value)
+        for node in ast.parse(source).body
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+    }
 
 
 @pytest.mark.parametrize("name", list(STEPS))
@@ -48,9 +51,15 @@ def mage_calls() -> list[tuple[str, str, set[str]]]:
                 params = node.args[2]
                 keys = {ast.literal_eval(k) for k in params.keys} if isinstance(params, ast.Dict) else set()
                 if isinstance(params, ast.Name):  # a dict built above: its literal keys
-                    keys = {ast.literal_eval(k) for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-                            if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", None) == params.id
-                            and isinstance(n.value, ast.Dict) for k in n.value.keys if k is not None}  # fmt: skip
+                    keys = {
+                        ast.literal_eval(k)
+                        for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                        if isinstance(n, ast.Assign)
+                        and getattr(n.targets[0], "id", None) == params.id
+                        and isinstance(n.value, ast.Dict)
+                        for k in n.value.keys
+                        if k is not None
+                    }
                 found.append((path.name, name, keys))
     return found
 
@@ -76,3 +85,16 @@ def test_bad_parameters_are_named_before_anything_runs():
     params = STEPS["ingest"].check({"source": "api", "stations": " a807 , A652", "overlap_hours": "5"})
     assert (params.stations, params.overlap_hours) == ("A807,A652", 5)  # type: ignore[attr-defined]
     assert STEPS["ingest"].asked(params) == {"source": "api", "stations": "A807,A652", "overlap_hours": 5}
+
+
+def test_each_task_takes_its_model_and_returns_the_one_result_type():
+    """The window and the codes are parsed once, in the model; no task takes loose text parameters."""
+    import typing
+
+    from lumen.run.result import StepResult
+
+    for s in STEPS.values():
+        hints = typing.get_type_hints(s.task)
+        taken = [name for name in hints if name not in ("return", "run_id", "progress")]
+        assert [hints[n] for n in taken] == [s.params], (s.name, hints)
+        assert hints["return"] is StepResult, s.name

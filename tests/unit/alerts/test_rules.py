@@ -17,8 +17,15 @@ def by_id() -> dict[str, rules.Rule]:
 
 def test_the_shipped_rules_cover_inmets_criteria():
     found = by_id()
-    assert set(found) == {"heavy_rain_hour", "heavy_rain_day", "wind_gust", "low_humidity", "frost_risk", "heat_wave",
-                          "frost_forecast"}  # fmt: skip
+    assert set(found) == {
+        "heavy_rain_hour",
+        "heavy_rain_day",
+        "wind_gust",
+        "low_humidity",
+        "frost_risk",
+        "heat_wave",
+        "frost_forecast",
+    }
     assert all(r.source and r.clear_hours for r in found.values())
     assert found["wind_gust"].levels["red"].value == pytest.approx(100 / 3.6, abs=0.05)  # km/h → m/s
 

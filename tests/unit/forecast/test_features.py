@@ -10,14 +10,31 @@ T0 = pd.Timestamp("2024-03-01 00:00", tz="UTC")
 
 
 def obs(code: str, hours: list[int], temp=lambda h: 20.0 + h) -> pd.DataFrame:
-    return pd.DataFrame([{"station_code": code, "observed_at": T0 + pd.Timedelta(hours=h), "air_temp_c": temp(h),
-                          "dew_point_c": 15.0, "rel_humidity_pct": 70.0, "pressure_hpa": 900.0 + h,
-                          "global_radiation_kj_m2": 0.0, "precip_mm": 0.0, "wind_speed_ms": 2.0,
-                          "wind_gust_ms": 4.0} for h in hours])  # fmt: skip
+    return pd.DataFrame(
+        [
+            {
+                "station_code": code,
+                "observed_at": T0 + pd.Timedelta(hours=h),
+                "air_temp_c": temp(h),
+                "dew_point_c": 15.0,
+                "rel_humidity_pct": 70.0,
+                "pressure_hpa": 900.0 + h,
+                "global_radiation_kj_m2": 0.0,
+                "precip_mm": 0.0,
+                "wind_speed_ms": 2.0,
+                "wind_gust_ms": 4.0,
+            }
+            for h in hours
+        ]
+    )
 
 
-STATIONS = pd.DataFrame([{"station_code": "Z807", "latitude": -25.4, "longitude": -49.2, "altitude_m": 923.0},
-                         {"station_code": "Z621", "latitude": -20.3, "longitude": -40.3, "altitude_m": 9.0}])  # fmt: skip
+STATIONS = pd.DataFrame(
+    [
+        {"station_code": "Z807", "latitude": -25.4, "longitude": -49.2, "altitude_m": 923.0},
+        {"station_code": "Z621", "latitude": -20.3, "longitude": -40.3, "altitude_m": 9.0},
+    ]
+)
 
 
 def rows_for(frame: pd.DataFrame) -> pd.DataFrame:
@@ -66,8 +83,9 @@ def test_climatology_comes_from_the_rows_it_is_given_only():
 
 
 def test_a_month_training_never_saw_falls_back_to_the_station_hour_mean():
-    clim = pd.DataFrame({"station_code": ["Z807", "Z807"], "month": [1, 2], "hour_utc": [5, 5],
-                         "clim_change": [1.0, 3.0]})  # fmt: skip
+    clim = pd.DataFrame(
+        {"station_code": ["Z807", "Z807"], "month": [1, 2], "hour_utc": [5, 5], "clim_change": [1.0, 3.0]}
+    )
     rows = pd.DataFrame({"station_code": ["Z807", "Z807", "Z001"], "month": [2, 7, 7], "hour_utc": [5, 5, 5]})
     assert fx.with_climatology(rows, clim)["clim_change"].tolist() == [3.0, 2.0, 0.0]
 
@@ -78,13 +96,15 @@ def test_no_observation_gives_no_rows_with_the_usual_columns():
     assert rows.empty and {"target_at", "target_change", *fx.MODEL_INPUT} <= set(rows.columns)
 
 
-PLACES = pd.DataFrame([
-    {"station_code": "A652", "latitude": -22.99, "longitude": -43.19, "altitude_m": 25.0},  # Rio, Copacabana
-    {"station_code": "A621", "latitude": -22.86, "longitude": -43.41, "altitude_m": 45.0},  # Rio, Vila Militar
-    {"station_code": "A807", "latitude": -25.45, "longitude": -49.23, "altitude_m": 923.0},  # Curitiba
-    {"station_code": "A001", "latitude": -15.79, "longitude": -47.93, "altitude_m": 1160.0},  # Brasília
-    {"station_code": "B999", "latitude": None, "longitude": None, "altitude_m": None},
-])  # fmt: skip
+PLACES = pd.DataFrame(
+    [
+        {"station_code": "A652", "latitude": -22.99, "longitude": -43.19, "altitude_m": 25.0},  # Rio, Copacabana
+        {"station_code": "A621", "latitude": -22.86, "longitude": -43.41, "altitude_m": 45.0},  # Rio, Vila Militar
+        {"station_code": "A807", "latitude": -25.45, "longitude": -49.23, "altitude_m": 923.0},  # Curitiba
+        {"station_code": "A001", "latitude": -15.79, "longitude": -47.93, "altitude_m": 1160.0},  # Brasília
+        {"station_code": "B999", "latitude": None, "longitude": None, "altitude_m": None},
+    ]
+)
 
 
 def test_nearest_neighbours_are_great_circle_and_capped():
@@ -105,8 +125,9 @@ def test_neighbour_features_use_the_neighbours_own_past_only():
     assert at["nb1_change_1h"] == 2.0 and at["nb_mean_change_1h"] == 2.0 and 20 < at["nb1_distance_km"] < 30
     # the neighbour's target hour (and later) changes: the issue hour's neighbour features do not move
     later = frame.copy()
-    later.loc[(later["station_code"] == "A621") & (later["observed_at"] > T0 + pd.Timedelta(hours=10)),
-              "air_temp_c"] = -50.0  # fmt: skip
+    later.loc[
+        (later["station_code"] == "A621") & (later["observed_at"] > T0 + pd.Timedelta(hours=10)), "air_temp_c"
+    ] = -50.0
     moved = fx.with_neighbours(fx.issue_rows(fx.complete_grid(later), PLACES), fx.nearest_neighbours(PLACES))
     moved = moved.set_index(["station_code", "issued_at"]).loc[("A652", T0 + pd.Timedelta(hours=10))]
     assert moved[fx.NEIGHBOUR_FEATURES].equals(at[fx.NEIGHBOUR_FEATURES])
@@ -125,13 +146,20 @@ def _reference_rows(observations: pd.DataFrame, stations: pd.DataFrame) -> pd.Da
         g = rows[fx.OBSERVED].reindex(pd.date_range(rows.index[0], rows.index[-1], freq="h", name="observed_at"))
         g = g.reset_index()
         t = g["air_temp_c"]
-        f = pd.DataFrame({"station_code": code, "issued_at": g["observed_at"],
-                          "target_at": g["observed_at"] + pd.Timedelta(hours=1)})  # fmt: skip
+        f = pd.DataFrame(
+            {"station_code": code, "issued_at": g["observed_at"], "target_at": g["observed_at"] + pd.Timedelta(hours=1)}
+        )
         for k in fx.TEMP_LAGS:
             f[f"temp_lag{k}"] = t.shift(k - 1)
         f["temp_change_1h"], f["temp_change_3h"] = t - t.shift(1), t - t.shift(3)
-        for col in ("dew_point_c", "rel_humidity_pct", "global_radiation_kj_m2", "precip_mm", "wind_speed_ms",
-                    "wind_gust_ms"):  # fmt: skip
+        for col in (
+            "dew_point_c",
+            "rel_humidity_pct",
+            "global_radiation_kj_m2",
+            "precip_mm",
+            "wind_speed_ms",
+            "wind_gust_ms",
+        ):
             f[col] = g[col]
         f["pressure_change_3h"] = g["pressure_hpa"] - g["pressure_hpa"].shift(3)
         f["target_c"] = t.shift(-1)

@@ -8,8 +8,12 @@ from lumen.forecast import NotEnoughData
 from lumen.forecast import features as fx
 from lumen.forecast import model as fm
 
-STATIONS = pd.DataFrame([{"station_code": c, "latitude": -25.0, "longitude": lon, "altitude_m": 500.0}
-                         for c, lon in (("Z001", -49.0), ("Z002", -40.0))])  # fmt: skip
+STATIONS = pd.DataFrame(
+    [
+        {"station_code": c, "latitude": -25.0, "longitude": lon, "altitude_m": 500.0}
+        for c, lon in (("Z001", -49.0), ("Z002", -40.0))
+    ]
+)
 
 
 def synthetic(days: int = 120, seed: int = 1) -> pd.DataFrame:
@@ -22,10 +26,22 @@ def synthetic(days: int = 120, seed: int = 1) -> pd.DataFrame:
         for i in range(1, len(hours)):
             drift[i] = 0.7 * drift[i - 1] + rng.normal(0, 0.3)
         temp = 20 + 6 * np.sin(2 * np.pi * (solar - 9) / 24) + np.cumsum(drift) * 0.5 - np.cumsum(drift).mean() * 0.5
-        frames.append(pd.DataFrame({"station_code": code, "observed_at": hours, "air_temp_c": temp,
-                                    "dew_point_c": temp - 5, "rel_humidity_pct": 70.0, "pressure_hpa": 900.0,
-                                    "global_radiation_kj_m2": 0.0, "precip_mm": 0.0, "wind_speed_ms": 2.0,
-                                    "wind_gust_ms": 4.0}))  # fmt: skip
+        frames.append(
+            pd.DataFrame(
+                {
+                    "station_code": code,
+                    "observed_at": hours,
+                    "air_temp_c": temp,
+                    "dew_point_c": temp - 5,
+                    "rel_humidity_pct": 70.0,
+                    "pressure_hpa": 900.0,
+                    "global_radiation_kj_m2": 0.0,
+                    "precip_mm": 0.0,
+                    "wind_speed_ms": 2.0,
+                    "wind_gust_ms": 4.0,
+                }
+            )
+        )
     return fx.issue_rows(fx.complete_grid(pd.concat(frames)), STATIONS)
 
 
@@ -66,6 +82,7 @@ def test_a_large_training_set_is_sampled_for_the_trees_but_the_climatology_uses_
     assert sampled.clim.equals(full.clim)  # the station-month-hour means come from all training hours
     assert rows_seen[0] == len(split.train) and rows_seen[3] == 1000  # the point models' rows
     again = fm.fit(split.train, {"num_iterations": 20})
-    assert np.array_equal(again.point.predict(fx.matrix(fx.with_climatology(split.test, again.clim), again.categories)),
-                          sampled.point.predict(fx.matrix(fx.with_climatology(split.test, sampled.clim),
-                                                          sampled.categories)))  # fmt: skip
+    assert np.array_equal(
+        again.point.predict(fx.matrix(fx.with_climatology(split.test, again.clim), again.categories)),
+        sampled.point.predict(fx.matrix(fx.with_climatology(split.test, sampled.clim), sampled.categories)),
+    )

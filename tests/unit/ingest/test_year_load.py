@@ -16,8 +16,11 @@ def test_parts_hold_station_ranges_of_about_as_many_files():
     jobs = [job(code, i) for i, code in enumerate(["A807", "A001", "B120", "A652", "S000", "A621"])]
     bounds, groups = split(jobs, 3)
     assert bounds == ["A652", "B120"]
-    assert [[j.file.name.split("_")[3] for j in g] for g in groups] == [["A001", "A621"], ["A807", "A652"],
-                                                                        ["B120", "S000"]]  # fmt: skip
+    assert [[j.file.name.split("_")[3] for j in g] for g in groups] == [
+        ["A001", "A621"],
+        ["A807", "A652"],
+        ["B120", "S000"],
+    ]
     for i, group in enumerate(groups):  # every code lies in its part's range [bounds[i-1], bounds[i])
         for j in group:
             code = j.file.name.split("_")[3]

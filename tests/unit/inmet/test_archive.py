@@ -157,8 +157,10 @@ _HEADER_2018 = [
 
 def _rows_2018(hours: int) -> list[str]:
     start = datetime(2018, 1, 1)
-    return [f"{start + timedelta(hours=h):%Y-%m-%d;%H:%M};,{h % 10};909,{h % 7};-9999;;-9999;19,2;" + "1;" * 11
-            for h in range(hours)]  # fmt: skip
+    return [
+        f"{start + timedelta(hours=h):%Y-%m-%d;%H:%M};,{h % 10};909,{h % 7};-9999;;-9999;19,2;" + "1;" * 11
+        for h in range(hours)
+    ]
 
 
 def test_dash_era_rows_are_stamped_in_utc_and_kept_as_received(tmp_path):
@@ -186,9 +188,16 @@ def _file_2018(tmp_path: Path, rows: list[str], name: str = "INMET_S_PR_A999_TES
 
 @pytest.mark.parametrize(
     ("era", "hour"),
-    [("slash", "2500 UTC"), ("slash", "0299 UTC"), ("slash", "0330 UTC"), ("slash", "2400 UTC"),
-     ("dash", "25:00"), ("dash", "03:30"), ("dash", "02:99")],
-)  # fmt: skip
+    [
+        ("slash", "2500 UTC"),
+        ("slash", "0299 UTC"),
+        ("slash", "0330 UTC"),
+        ("slash", "2400 UTC"),
+        ("dash", "25:00"),
+        ("dash", "03:30"),
+        ("dash", "02:99"),
+    ],
+)
 def test_only_whole_utc_hours_are_accepted(tmp_path, era, hour):
     """PostgreSQL would read `2500 UTC` as the next day 01:00 and `0330` as 03:30: refused instead."""
     rows = _rows_2018(10)

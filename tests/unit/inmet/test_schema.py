@@ -24,10 +24,24 @@ def test_the_texts_cover_the_spellings():
 
 @pytest.mark.parametrize(
     ("text", "hour"),
-    [("0000", 0), ("0300", 3), ("2300", 23), ("03:00", 3), ("0300 UTC", 3), ("300", 3), ("0", 0),
-     ("2400", None), ("2500", None), ("0299", None), ("0330", None), ("03:30", None), ("", None), ("x", None),
-     ("12345", None)],
-)  # fmt: skip
+    [
+        ("0000", 0),
+        ("0300", 3),
+        ("2300", 23),
+        ("03:00", 3),
+        ("0300 UTC", 3),
+        ("300", 3),
+        ("0", 0),
+        ("2400", None),
+        ("2500", None),
+        ("0299", None),
+        ("0330", None),
+        ("03:30", None),
+        ("", None),
+        ("x", None),
+        ("12345", None),
+    ],
+)
 def test_whole_hours_only(text, hour):
     assert whole_hour(text) == hour
 

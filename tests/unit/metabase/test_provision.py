@@ -131,6 +131,15 @@ def test_setup_asks_for_a_locale_metabase_ships():
     assert fake.setup_body["prefs"]["site_locale"] == "pt_BR"
     with FakeMetabase() as fake:  # the fake refuses what Metabase refuses: it ships no plain "pt"
         fake.setup_body = {}
-        status, _ = fake.route("POST", "/api/setup", {}, {"token": fake.setup_token, "prefs": {"site_locale": "pt"},
-                                                          "user": {"email": "a@b.c", "password": "Adm1n-pass-9"}}, None)  # fmt: skip
+        status, _ = fake.route(
+            "POST",
+            "/api/setup",
+            {},
+            {
+                "token": fake.setup_token,
+                "prefs": {"site_locale": "pt"},
+                "user": {"email": "a@b.c", "password": "Adm1n-pass-9"},
+            },
+            None,
+        )
     assert status == 400

@@ -250,18 +250,40 @@ def forecast_figure(data: ReportData, most: int = 4):
 
 def narrative(data: ReportData) -> str:
     d = data.daily
-    hottest = d.loc[d["air_temp_max_c"].idxmax()]
-    wettest = d.groupby("station_code")["precip_total_mm"].sum().sort_values(ascending=False)
     lines = [
         f"Between **{data.start}** and **{data.end}**, {len(data.stations)} station(s) reported "
-        f"{int(d['hours_with_data'].sum()):,} hours of data.",
-        f"The highest temperature was **{hottest['air_temp_max_c']:.1f} °C** at "
-        f"{safe(data.names.get(hottest['station_code'], hottest['station_code']))} on {hottest['local_date']}.",
-        f"The wettest station was **{safe(data.names.get(wettest.index[0], wettest.index[0]))}** with "
-        f"{wettest.iloc[0]:.1f} mm in the period.",
-        f"Average completeness: {d['completeness_pct'].mean():.1f} % of the hours.",
+        f"{int(d['hours_with_data'].sum()):,} hours of data."
     ]
-    return "\n\n".join(lines)
+    if d["air_temp_max_c"].notna().any():
+        hottest = d.loc[d["air_temp_max_c"].idxmax()]
+        lines.append(
+            f"The highest temperature was **{hottest['air_temp_max_c']:.1f} °C** at "
+            f"{safe(data.names.get(hottest['station_code'], hottest['station_code']))} on {hottest['local_date']}."
+        )
+    rain = d.dropna(subset=["precip_total_mm"])
+    if not rain.empty:
+        wettest = rain.groupby("station_code")["precip_total_mm"].sum().sort_values(ascending=False)
+        lines.append(
+            f"The wettest station was **{safe(data.names.get(wettest.index[0], wettest.index[0]))}** with "
+            f"{wettest.iloc[0]:.1f} mm over its days with a complete rain total."
+        )
+    lines.append(f"Average completeness: {d['completeness_pct'].mean():.1f} % of the hours.")
+    lines.append(missing_text(data))
+    return "\n\n".join(line for line in lines if line)
+
+
+def missing_text(data: ReportData) -> str:
+    """How many daily values the completeness rules left out, and why (docs/analytics.md)."""
+    d = data.daily
+    no_mean, no_rain = int(d["air_temp_mean_c"].isna().sum()), int(d["precip_total_mm"].isna().sum())
+    if not no_mean and not no_rain:
+        return "Every station-day has its mean temperature and its rain total."
+    return (
+        f"{no_mean} of {len(d)} station-days have no daily mean temperature and {no_rain} no rain total: a daily "
+        "mean needs 20 valid hours with no gap over 3 h, a rain total every hour of the day (WMO-style "
+        "completeness: a mean of the hours that happen to exist would be biased). The band under the "
+        "temperature plot shows each day's valid hours."
+    )
 
 
 def show(fig) -> None:
@@ -274,17 +296,25 @@ def show(fig) -> None:
 
 
 def temperature_figure(data: ReportData):
+    """Daily mean and min–max band (gaps where a day fails its completeness rule), and under it each
+    day's valid temperature hours against the 20 a daily value needs."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(10, 4))
+    fig, (ax, band) = plt.subplots(2, 1, figsize=(10, 5), sharex=True, gridspec_kw={"height_ratios": [3, 1]})
     for code, group in data.daily.groupby("station_code"):
         name = label(data.names.get(code, code))
-        ax.plot(group["local_date"], group["air_temp_mean_c"], label=f"{name} (mean)")
+        (line,) = ax.plot(group["local_date"], group["air_temp_mean_c"], marker=".", label=f"{name} (mean)")
         ax.fill_between(group["local_date"], group["air_temp_min_c"], group["air_temp_max_c"], alpha=0.15)
+        band.plot(group["local_date"], group["air_temp_valid_hours"], drawstyle="steps-mid", color=line.get_color())
+    band.axhline(20, color="k", lw=0.8, ls="--")
+    band.set_ylim(0, 25.5)
+    band.set_ylabel("valid h")
+    band.set_title("Hours with a temperature (a daily value needs 20, no gap over 3 h)", fontsize=8)
     ax.set_ylabel("°C")
-    ax.set_title("Daily air temperature: mean, and min–max band")
+    ax.set_title("Daily air temperature: mean, and min–max band (gaps: incomplete days)")
     ax.legend(fontsize=8)
     fig.autofmt_xdate()
+    fig.tight_layout()
     return fig
 
 

@@ -110,8 +110,9 @@ def _local_days(conn: psycopg.Connection, rule: Rule, region: Region) -> None:
 
 def _consecutive_days(conn: psycopg.Connection, rule: Rule, region: Region) -> None:
     """Runs of local days whose max air temperature is anomaly_c above the station's mean daily max
-    for that calendar month (all of its history, days with 18+ hours); the unit's value is the
-    day's place in its run."""
+    for that calendar month (analytics.station_month_normals: the period average of its valid
+    months, with at least min_normal_days valid days behind it); the unit's value is the day's
+    place in its run."""
     a, b = region.bounds()
     start = DAY_START.format(d="n.local_date")
     conn.execute(
@@ -124,14 +125,11 @@ def _consecutive_days(conn: psycopg.Connection, rule: Rule, region: Region) -> N
               AND d.local_date <= (%s::timestamptz AT TIME ZONE 'UTC')::date + 1
               AND d.{rule.quantity} IS NOT NULL
         ), normals AS (
-            SELECT m.station_code, extract(month FROM m.month)::int AS mon,
-                   sum(m.air_temp_max_mean_c * m.days_with_max) / sum(m.days_with_max) AS normal
-            FROM analytics.monthly_station_summary m
-            WHERE m.days_with_max > 0
-              AND (m.station_code, extract(month FROM m.month)::int) IN
+            SELECT n.station_code, n.calendar_month AS mon, n.air_temp_max_mean_c AS normal
+            FROM analytics.station_month_normals n
+            WHERE n.air_temp_max_mean_c IS NOT NULL AND n.air_temp_max_days >= %s
+              AND (n.station_code, n.calendar_month) IN
                   (SELECT DISTINCT station_code, extract(month FROM local_date)::int FROM days)
-            GROUP BY 1, 2
-            HAVING sum(m.days_with_max) >= %s
         ), hot AS (
             SELECT d.station_code, d.local_date,
                    d.local_date - (row_number() OVER (PARTITION BY d.station_code ORDER BY d.local_date))::int AS grp

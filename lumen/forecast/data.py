@@ -9,6 +9,7 @@ import pandas as pd
 import psycopg
 from psycopg import sql
 
+from lumen.db import one
 from lumen.forecast.features import OBSERVED, STATION
 
 
@@ -40,6 +41,25 @@ def observations(
     # (grid, features, splits) is then half the size
     frame = pd.read_csv(buffer, dtype={"station_code": str, **{c: "float32" for c in OBSERVED}})
     frame["observed_at"] = pd.to_datetime(frame["observed_at"], format="%Y-%m-%dT%H:%M:%S", utc=True)
+    return frame
+
+
+def valid_days(conn: psycopg.Connection, start: datetime, end: datetime) -> pd.DataFrame | None:
+    """The UTC spans [day_start, day_end) of the local days whose mean air temperature the daily
+    summary publishes (its completeness rule), for the window; None before analytics are built."""
+    if one(conn.execute("SELECT to_regclass('analytics.daily_station_summary')"))[0] is None:
+        return None
+    rows = conn.execute(
+        "SELECT d.station_code, (d.local_date::timestamp AT TIME ZONE s.time_zone) AS day_start, "
+        "((d.local_date + 1)::timestamp AT TIME ZONE s.time_zone) AS day_end "
+        "FROM analytics.daily_station_summary d JOIN processed_data.stations s USING (station_code) "
+        "WHERE d.air_temp_mean_c IS NOT NULL AND d.local_date BETWEEN (%s::timestamptz AT TIME ZONE 'UTC')::date - 1 "
+        "AND (%s::timestamptz AT TIME ZONE 'UTC')::date + 1",
+        (start, end),
+    ).fetchall()
+    frame = pd.DataFrame(rows, columns=["station_code", "day_start", "day_end"])
+    for col in ("day_start", "day_end"):
+        frame[col] = pd.to_datetime(frame[col], utc=True).astype("datetime64[ns, UTC]")
     return frame
 
 

@@ -123,13 +123,32 @@ def issue_rows(grid: pd.DataFrame, stations: pd.DataFrame) -> pd.DataFrame:
 
 
 def climatology(train: pd.DataFrame) -> pd.DataFrame:
-    """Each station's mean hourly change for the target's month and UTC hour — from training rows only."""
+    """Each station's mean hourly change for the target's month and UTC hour — from training rows only,
+    and of those only the rows whose target hour lies in a day with a published mean temperature
+    (`day_valid`, where the rows carry it: train.valid_days), as every other climatology here."""
     known = train.dropna(subset=["target_change"])
+    if "day_valid" in known:
+        known = known[known["day_valid"].astype(bool)]
     return (
         known.groupby(["station_code", "month", "hour_utc"], as_index=False)["target_change"]
         .mean()
         .rename(columns={"target_change": "clim_change"})
     )
+
+
+def in_spans(rows: pd.DataFrame, column: str, spans: pd.DataFrame) -> np.ndarray:
+    """Whether each row's `column` instant lies in one of its station's [day_start, day_end) spans."""
+    if rows.empty or spans.empty:
+        return np.zeros(len(rows), dtype=bool)
+    left = rows[["station_code", column]].reset_index(drop=True).rename(columns={column: "at"})
+    left["i"] = np.arange(len(left))
+    left = left.sort_values("at", kind="stable")
+    right = spans.sort_values("day_start", kind="stable")
+    hit = pd.merge_asof(left, right, left_on="at", right_on="day_start", by="station_code", direction="backward")
+    inside = (hit["day_end"] > hit["at"]).fillna(False).to_numpy(dtype=bool)
+    out = np.zeros(len(rows), dtype=bool)
+    out[hit["i"].to_numpy()] = inside
+    return out
 
 
 def with_climatology(rows: pd.DataFrame, clim: pd.DataFrame) -> pd.DataFrame:

@@ -220,8 +220,8 @@ def test_a_heat_wave_on_a_crafted_series(migrated_db):
     assert ep[5] == "closed" and ep[9] is True  # the day after the wave was observed, not hot
     with connect("reader", migrated_db) as conn:
         normal = conn.execute(
-            "SELECT sum(air_temp_max_mean_c * days_with_max) / sum(days_with_max) FROM analytics.monthly_station_summary "
-            "WHERE station_code = 'A807' AND extract(month FROM month) = 1"
-        ).fetchone()[0]
-    expected = (62 * 30 + 9 * 36 + 4 * 30) / 75  # all of its Januaries, hot days included
-    assert normal == pytest.approx(expected, abs=0.01)  # each month's mean is kept to 0.01 °C
+            "SELECT air_temp_max_mean_c, air_temp_max_mean_years, air_temp_max_days FROM analytics.station_month_normals "
+            "WHERE station_code = 'A807' AND calendar_month = 1"
+        ).fetchone()
+    # the two complete Januaries only: January 2024 (14 days of data, 17 missing) is not a valid month
+    assert normal == (30.0, 2, 62)

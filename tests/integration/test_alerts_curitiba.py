@@ -12,9 +12,7 @@ import pytest
 
 from lumen.alerts import episodes, rules
 from lumen.db import connect
-from lumen.publish import analytics
-from lumen.run.database import migrate
-from tests.conftest import ROOT, empty_database, load_curitiba, samples_dir
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
 RULES = {r.id: r for r in rules.load(ROOT / "alerts" / "rules.yml")}
@@ -39,18 +37,13 @@ def number(text: str | None) -> float | None:
 
 
 @pytest.fixture(scope="module")
-def curitiba(pg_admin_url, migrated_template):
-    samples_dir()  # skipped before any set-up where the samples are absent
-    with empty_database(pg_admin_url, template=migrated_template) as settings:
-        migrate(settings)
-        with connect("pipeline", settings) as conn:
-            load_curitiba(conn)
-        analytics.build(settings)
-        with connect("pipeline", settings) as conn:
-            observed = [r for r in RULES.values() if r.kind != "forecast"]
-            result = episodes.evaluate(conn, observed, "alerts", None, None, datetime.now(UTC), timedelta(hours=24))
-            conn.commit()
-        yield settings, result
+def curitiba(curitiba_analytics):
+    settings = curitiba_analytics
+    with connect("pipeline", settings) as conn:
+        observed = [r for r in RULES.values() if r.kind != "forecast"]
+        result = episodes.evaluate(conn, observed, "alerts", None, None, datetime.now(UTC), timedelta(hours=24))
+        conn.commit()
+    return settings, result
 
 
 def events(settings, rule: str) -> list[tuple]:

@@ -54,13 +54,17 @@ def test_daily_summary_matches_a_hand_computation(published, station, day):
         round(sum(h[6] for h in hours if h[6] is not None) / 1000, 3),
     )
     assert row[0] == expected[0]
-    assert [float(v) for v in row[1:]] == pytest.approx(expected[1:], abs=0.011)
+    if len(hours) == 24:  # a complete day: every value published, as computed by hand
+        assert [float(v) for v in row[1:]] == pytest.approx(expected[1:], abs=0.011)
+    else:  # Z621's 19 hours (5 silent): below the 20 a daily value needs, so no mean, extreme or rain total
+        assert float(row[1]) == pytest.approx(expected[1]) and row[2:8] == (None,) * 6
 
 
 def test_monthly_extremes_latest_map_and_quality(published):
     with connect("reader", published) as conn:
         month = conn.execute(
-            "SELECT days_with_data, precip_total_mm FROM analytics.monthly_station_summary WHERE station_code = 'Z652' "
+            "SELECT days_with_data, precip_total_mm, precip_missing_days FROM analytics.monthly_station_summary "
+            "WHERE station_code = 'Z652' "
             "ORDER BY month"
         ).fetchall()
         rain = conn.execute(
@@ -71,7 +75,7 @@ def test_monthly_extremes_latest_map_and_quality(published):
             "AND record = 'highest air temperature'"
         ).fetchone()
         top = conn.execute(
-            "SELECT max(air_temp_c) FROM processed_data.observations WHERE station_code = 'Z001'"
+            "SELECT max(air_temp_max_c) FROM analytics.daily_station_summary WHERE station_code = 'Z001'"
         ).fetchone()[0]
         latest = conn.execute(
             "SELECT station_code, observed_at, hours_since_last_data > 0 FROM analytics.latest_readings ORDER BY 1"
@@ -81,8 +85,10 @@ def test_monthly_extremes_latest_map_and_quality(published):
             "WHERE station_code = 'Z621' AND local_date = '2024-11-05'"
         ).fetchone()
     # local days: 2024-10-31 (the first 3 UTC hours) … 2024-11-10
-    assert [m[0] for m in month] == [1, 10] and sum(m[1] for m in month) == pytest.approx(rain)
-    assert hottest[0] == top
+    # the sample's months are partial (1 and 10 days): no monthly rain total, the missing days say why
+    assert [m[0] for m in month] == [1, 10] and [m[1] for m in month] == [None, None]
+    assert [m[2] for m in month] == [30, 20] and rain > 0
+    assert hottest[0] == top  # a record is a day's maximum as the daily summary publishes it
     assert [(c, t.isoformat()) for c, t, _ in latest] == [
         (c, "2024-11-10T23:00:00+00:00") for c in ("Z001", "Z621", "Z652", "Z807")
     ] and all(x[2] for x in latest)
@@ -94,6 +100,9 @@ SNAPSHOT = {
     "station_daily_extremes": "station_code, local_date",
     "monthly_station_summary": "station_code, month",
     "station_extremes": "station_code, record",
+    "station_months": "station_code, month",
+    "station_month_normals": "station_code, calendar_month",
+    "annual_station_summary": "station_code, year",
 }
 
 
@@ -182,6 +191,7 @@ def test_a_database_upgraded_from_the_plpgsql_analytics_ends_as_a_fresh_one(publ
     fresh = _state(published)
     assert [r[0] for r in fresh["catalog"]] == [
         "alert_events",
+        "annual_station_summary",
         "daily_station_summary",
         "data_quality_daily",
         "forecast_skill",
@@ -191,6 +201,8 @@ def test_a_database_upgraded_from_the_plpgsql_analytics_ends_as_a_fresh_one(publ
         "station_daily_extremes",
         "station_extremes",
         "station_map",
+        "station_month_normals",
+        "station_months",
         "temperature_forecast",
     ]
     base_tables = ("temperature_forecast", "alert_events")  # V014's and V015's: written by steps, not dbt
@@ -202,35 +214,31 @@ def test_a_database_upgraded_from_the_plpgsql_analytics_ends_as_a_fresh_one(publ
     assert upgraded == fresh
 
 
-def test_v015_adds_the_heat_wave_normals_to_an_existing_monthly_summary(published, pg_admin_url, tmp_path):
-    """A V014 database (monthly_station_summary without the mean daily max) migrated to V015: dbt adds the
-    columns and the rebuild V015 asks for fills them for all of history, as on a fresh database."""
+def test_v018_rebuilds_the_values_of_an_existing_database(published, pg_admin_url, tmp_path):
+    """A database at V017 whose analytics hold values the completeness rules no longer publish (a mean
+    over any hours there were, as before #28) migrated to V018: the rebuild it asks for leaves every
+    table as on a fresh database."""
     with empty_database(pg_admin_url) as old:
-        migrate(old, up_to=14)
+        migrate(old, up_to=17)
         sample = generate(tmp_path, days=10)
         with connect("pipeline", old) as conn:
             ingest.load_archive(conn, list_files(sample.archive_zip), "load")
             transform.clean(conn, datetime(2024, 11, 1, tzinfo=UTC), datetime(2024, 11, 11, tzinfo=UTC), "run-1")
             conn.commit()
-        done = analytics.run_dbt(["build", "--select", "daily_station_summary", "monthly_station_summary"], old)
-        assert done.returncode == 0, done.stdout[-2000:]
-        with connect("admin", old) as conn:  # the table as the V014-era model built it
-            conn.execute(
-                "ALTER TABLE analytics.monthly_station_summary DROP COLUMN air_temp_max_mean_c, "
-                "DROP COLUMN days_with_max"
-            )
+        analytics.build(old, datetime(2024, 11, 1, tzinfo=UTC), datetime(2024, 11, 11, tzinfo=UTC))
+        with connect("admin", old) as conn:  # what the earlier models published for incomplete days
+            stale = conn.execute(
+                "UPDATE analytics.daily_station_summary SET air_temp_mean_c = 99, precip_total_mm = 99 "
+                "WHERE air_temp_mean_c IS NULL"
+            ).rowcount
             conn.commit()
+        assert stale > 0
         migrate(old)
-        query = (
-            "SELECT station_code, month, air_temp_max_mean_c, days_with_max FROM analytics.monthly_station_summary "
-            "ORDER BY 1, 2"
-        )
         with connect("reader", old) as conn:
-            upgraded = conn.execute(query).fetchall()
+            upgraded = _snapshot(conn)
     with connect("reader", published) as conn:
-        fresh = conn.execute(query).fetchall()
-    assert upgraded == fresh and all((r[2] is None) == (r[3] == 0) for r in fresh)
-    assert sum(r[3] for r in fresh) >= 4 * 9  # every full day of the 10 (the first and last are partial)
+        fresh = _snapshot(conn)
+    assert upgraded == fresh
 
 
 def test_completeness_counts_the_hours_a_daylight_saving_day_really_has(migrated_db, tmp_path):

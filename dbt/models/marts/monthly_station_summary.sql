@@ -1,27 +1,17 @@
--- One row per station and local month, from the daily summary. air_temp_max_mean_c (the mean
--- of the daily maxima over days with 18+ hours) is what the heat-wave alert's normal is made of.
-{%- set w = lumen_window() %}
-{{ config(
-    materialized='incremental',
-    on_schema_change='append_new_columns',
-    incremental_predicates=['month BETWEEN [m_from] AND [m_to]'],
-    indexes=[{'columns': ['station_code', 'month'], 'unique': True}],
-) }}
-SELECT d.station_code,
-       date_trunc('month', d.local_date)::date                    AS month,
-       count(*)                                                   AS days_with_data,
-       round(avg(d.completeness_pct), 1)::float8                  AS completeness_pct,
-       min(d.air_temp_min_c)                                      AS air_temp_min_c,
-       max(d.air_temp_max_c)                                      AS air_temp_max_c,
-       round(avg(d.air_temp_mean_c)::numeric, 2)::float8          AS air_temp_mean_c,
-       round(sum(d.precip_total_mm)::numeric, 2)::float8          AS precip_total_mm,
-       count(*) FILTER (WHERE d.precip_total_mm >= 1)             AS rainy_days,
-       round(avg(d.rel_humidity_mean_pct)::numeric, 1)::float8    AS rel_humidity_mean_pct,
-       max(d.wind_gust_max_ms)                                    AS wind_gust_max_ms,
-       round((avg(d.air_temp_max_c) FILTER (WHERE d.hours_with_data >= 18))::numeric, 2)::float8 AS air_temp_max_mean_c,
-       count(d.air_temp_max_c) FILTER (WHERE d.hours_with_data >= 18) AS days_with_max
-FROM {{ ref('daily_station_summary') }} d
-{%- if is_incremental() %}
-WHERE d.local_date >= {{ w.m_from }} AND d.local_date < {{ w.m_to }} + interval '1 month'
-{%- endif %}
-GROUP BY d.station_code, date_trunc('month', d.local_date)
+-- One row per station and local month: the month's values (station_months: each only where the
+-- month passes its completeness rule, with the counts that say why not) and their anomalies
+-- against the station's period average for that calendar month (station_month_normals). A view,
+-- so an anomaly always refers to the current period average.
+{{ config(materialized='view') }}
+SELECT m.*,
+       round((m.air_temp_mean_c - n.air_temp_mean_c)::numeric, 2)::float8         AS air_temp_mean_anomaly_c,
+       round((m.air_temp_max_mean_c - n.air_temp_max_mean_c)::numeric, 2)::float8 AS air_temp_max_mean_anomaly_c,
+       round((m.air_temp_min_mean_c - n.air_temp_min_mean_c)::numeric, 2)::float8 AS air_temp_min_mean_anomaly_c,
+       round((m.precip_total_mm - n.precip_total_mm)::numeric, 2)::float8         AS precip_anomaly_mm,
+       round((100 * m.precip_total_mm / nullif(n.precip_total_mm, 0))::numeric, 1)::float8 AS precip_pct_of_normal,
+       n.air_temp_mean_years                                                       AS normal_years,
+       n.first_year                                                                AS normal_first_year,
+       n.last_year                                                                 AS normal_last_year
+FROM {{ ref('station_months') }} m
+LEFT JOIN {{ ref('station_month_normals') }} n
+       ON n.station_code = m.station_code AND n.calendar_month = extract(month FROM m.month)::int

@@ -1,5 +1,8 @@
 -- Records per station: the extreme value and when it happened (UTC hour, or local day for
--- daily records). Ties go to the earliest.
+-- daily records). Ties go to the earliest. The highest and lowest temperatures and the strongest
+-- gust are days' extremes as daily_station_summary publishes them (its completeness rule: a day
+-- whose value is NULL there sets no record); the wettest hour is any hour, the wettest day a
+-- complete one.
 --
 -- An incremental run looks at the stations with data in the window's local days. For each,
 -- the new record is the best of its standing record and the window's days — unless the
@@ -29,9 +32,14 @@ WITH scope AS (
 {%- else %}
     SELECT DISTINCT station_code, true AS whole_history FROM {{ ref('daily_station_summary') }}
 {%- endif %}
-), days AS (
-    SELECT x.*
+), days AS (  -- a day's temperature and gust extremes count only where the daily summary publishes them
+    SELECT x.station_code, x.local_date,
+           CASE WHEN d.air_temp_max_c IS NOT NULL THEN x.air_temp_max_c END AS air_temp_max_c, x.air_temp_max_at,
+           CASE WHEN d.air_temp_min_c IS NOT NULL THEN x.air_temp_min_c END AS air_temp_min_c, x.air_temp_min_at,
+           CASE WHEN d.wind_gust_max_ms IS NOT NULL THEN x.wind_gust_max_ms END AS wind_gust_max_ms, x.wind_gust_max_at,
+           x.precip_max_mm, x.precip_max_at
     FROM {{ ref('station_daily_extremes') }} x JOIN scope s USING (station_code)
+    JOIN {{ ref('daily_station_summary') }} d USING (station_code, local_date)
     WHERE s.whole_history OR {{ window_days(w, 'x.local_date') }}
 ), totals AS (
     SELECT d.station_code, d.local_date, d.precip_total_mm

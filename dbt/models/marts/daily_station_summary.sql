@@ -4,14 +4,13 @@
 -- rows never reach it.
 {%- set w = lumen_window() %}
 {#- (prefix, hourly column): means and extremes share the hours rule -#}
-{%- set ruled_all = [
+{%- set ruled = [
     ('air_temp', 'air_temp_c'), ('air_temp_max', 'air_temp_max_c'), ('air_temp_min', 'air_temp_min_c'),
     ('dew_point', 'dew_point_c'), ('rel_humidity', 'rel_humidity_pct'), ('pressure', 'pressure_hpa'),
     ('wind_speed', 'wind_speed_ms'), ('wind_gust', 'wind_gust_ms'),
 ] %}
-{%- set ruled = ruled_all %}
 {#- their presence bits, two variables per bigint aggregate (radiation's too: its daylight hours) -#}
-{%- set with_radiation = ruled_all + [('radiation', 'global_radiation_kj_m2')] %}
+{%- set with_radiation = ruled + [('radiation', 'global_radiation_kj_m2')] %}
 {%- set packed = [] %}
 {%- for i in range(0, with_radiation | length, 2) %}{% do packed.append(with_radiation[i:i + 2]) %}{% endfor %}
 {{ config(
@@ -42,8 +41,9 @@ WITH grouped AS (  -- one pass over the hours: the values, and which hours each 
     SELECT z.time_zone, z.local_date,
            (extract(epoch FROM ((z.local_date + 1)::timestamp AT TIME ZONE z.time_zone)
                                - (z.local_date::timestamp AT TIME ZONE z.time_zone)))::int / 3600 AS day_hours,
-           -- its first local hour: 1 where daylight saving began at midnight (Brazil's rule), else 0; on the
-           -- day it ended, the repeated 23:00 shares its bit (its count is right, a gap in it is not seen)
+           -- its first local hour: 1 where daylight saving began at midnight (Brazil's rule), else 0. On the
+           -- day it ended, the repeated 23:00 shares one bit: a variable's valid hours count it once (24 of
+           -- 25, still past the 20 a value needs); hours_with_data and rain's hours count rows (25)
            extract(hour FROM (z.local_date::timestamp AT TIME ZONE z.time_zone) AT TIME ZONE z.time_zone)::int AS first_hour,
            -- hours from UTC to the local clock at local noon (3 for UTC−3)
            extract(epoch FROM ((z.local_date + time '12:00') AT TIME ZONE z.time_zone AT TIME ZONE 'UTC')

@@ -44,16 +44,17 @@ def observations(
     return frame
 
 
-def valid_days(conn: psycopg.Connection, start: datetime, end: datetime) -> pd.DataFrame | None:
-    """The UTC spans [day_start, day_end) of the local days whose mean air temperature the daily
-    summary publishes (its completeness rule), for the window; None before analytics are built."""
+def incomplete_days(conn: psycopg.Connection, start: datetime, end: datetime) -> pd.DataFrame | None:
+    """The UTC spans [day_start, day_end) of the local days the daily summary holds without a mean air
+    temperature (they fail its completeness rule), for the window; None before analytics are built.
+    A day it does not hold yet (not published) is not known to be incomplete."""
     if one(conn.execute("SELECT to_regclass('analytics.daily_station_summary')"))[0] is None:
         return None
     rows = conn.execute(
         "SELECT d.station_code, (d.local_date::timestamp AT TIME ZONE s.time_zone) AS day_start, "
         "((d.local_date + 1)::timestamp AT TIME ZONE s.time_zone) AS day_end "
         "FROM analytics.daily_station_summary d JOIN processed_data.stations s USING (station_code) "
-        "WHERE d.air_temp_mean_c IS NOT NULL AND d.local_date BETWEEN (%s::timestamptz AT TIME ZONE 'UTC')::date - 1 "
+        "WHERE d.air_temp_mean_c IS NULL AND d.local_date BETWEEN (%s::timestamptz AT TIME ZONE 'UTC')::date - 1 "
         "AND (%s::timestamptz AT TIME ZONE 'UTC')::date + 1",
         (start, end),
     ).fetchall()

@@ -124,8 +124,8 @@ def issue_rows(grid: pd.DataFrame, stations: pd.DataFrame) -> pd.DataFrame:
 
 def climatology(train: pd.DataFrame) -> pd.DataFrame:
     """Each station's mean hourly change for the target's month and UTC hour — from training rows only,
-    and of those only the rows whose target hour lies in a day with a published mean temperature
-    (`day_valid`, where the rows carry it: train.valid_days), as every other climatology here."""
+    and of those not the rows whose target hour lies in a day the daily summary holds without a mean
+    temperature (`day_valid` False, where the rows carry it: data.incomplete_days)."""
     known = train.dropna(subset=["target_change"])
     if "day_valid" in known:
         known = known[known["day_valid"].astype(bool)]

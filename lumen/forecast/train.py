@@ -70,10 +70,10 @@ def issue_rows(settings: Settings, start: datetime, end: datetime, stations: lis
     """Issue rows for the window, with the neighbour features (neighbours among the stations read)."""
     with connect("reader", settings) as conn:
         obs, places = data.observations(conn, start, end, stations), data.stations(conn)
-        days = data.valid_days(conn, start, end)
+        incomplete = data.incomplete_days(conn, start, end)
     rows = fx.issue_rows(fx.complete_grid(obs), places)
-    if days is not None:
-        rows["day_valid"] = fx.in_spans(rows, "target_at", days)
+    if incomplete is not None:  # the climatology leaves out hours of days known to be incomplete
+        rows["day_valid"] = ~fx.in_spans(rows, "target_at", incomplete)
     return fx.with_neighbours(rows, fx.nearest_neighbours(places[places["station_code"].isin(obs["station_code"])]))
 
 

@@ -63,10 +63,14 @@ def test_the_models_unit_tests_pass_and_can_fail(env, tmp_path):
     and the DST test fails on the hours ÷ 24 that #26 replaced. Not part of every publish."""
     out = lumen(env, "dbt", "test", "--select", "test_type:unit")
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
-    assert "completeness_counts_the_hours_of_the_local_day" in out.stdout and "PASS=1" in out.stdout
+    assert "completeness_counts_the_hours_of_the_local_day" in out.stdout and "PASS=3" in out.stdout
+    assert "a_value_needs_20_valid_hours_and_no_gap_over_3" in out.stdout  # #28's rules, daily and monthly
+    assert "a_month_needs_fewer_than_11_missing_days_and_no_run_of_5" in out.stdout
     broken = tmp_path / "dbt"  # a copy of the project whose model counts against 24 hours
     shutil.copytree(ROOT / "dbt", broken)
     model = broken / "models" / "marts" / "daily_station_summary.sql"
-    model.write_text(model.read_text().replace("{{ local_day_hours('o.local_date', 'min(s.time_zone)') }}", "24"))
+    text = model.read_text()
+    assert "100.0 * hours_with_data / day_hours" in text
+    model.write_text(text.replace("100.0 * hours_with_data / day_hours", "100.0 * hours_with_data / 24"))
     out = lumen(env, "dbt", "test", "--select", "test_type:unit", "--project-dir", str(broken))
     assert out.returncode != 0 and "completeness_counts_the_hours_of_the_local_day" in out.stdout

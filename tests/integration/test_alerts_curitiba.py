@@ -21,7 +21,7 @@ ZONE = ZoneInfo("America/Sao_Paulo")  # Curitiba's zone (from its coordinates)
 # (rule, local year of the start) → episodes; yellow / orange / red in docs/alerts.md
 EXPECTED = {
     ("frost_risk", 2024): 6,
-    ("heat_wave", 2018): 4, ("heat_wave", 2019): 4, ("heat_wave", 2024): 4,
+    ("heat_wave", 2018): 4, ("heat_wave", 2019): 4, ("heat_wave", 2024): 5,
     ("heavy_rain_day", 2018): 12, ("heavy_rain_day", 2019): 11, ("heavy_rain_day", 2024): 10,
     ("heavy_rain_hour", 2018): 6, ("heavy_rain_hour", 2019): 6, ("heavy_rain_hour", 2024): 5,
     ("low_humidity", 2018): 36, ("low_humidity", 2019): 39, ("low_humidity", 2024): 45,

@@ -42,11 +42,12 @@ def test_each_published_mean_has_its_hours_and_no_long_gap(curitiba_analytics):
                        ((o.local_date + 1)::timestamp AT TIME ZONE 'America/Sao_Paulo') AS d1
                 FROM processed_data.observations o WHERE o.station_code = 'A807' AND o.air_temp_c IS NOT NULL
             ), g AS (
-                SELECT local_date, count(*) AS n, max(gap) AS gap
-                FROM (SELECT local_date, extract(epoch FROM observed_at - coalesce(lag(observed_at) OVER w, d0 - interval '1 hour')) / 3600 - 1 AS gap
+                SELECT local_date, sum(hour) AS n, max(gap) AS gap  -- hour: 1 for an hour, 0 for the day's end
+                FROM (SELECT local_date, 1 AS hour,
+                             extract(epoch FROM observed_at - coalesce(lag(observed_at) OVER w, d0 - interval '1 hour')) / 3600 - 1 AS gap
                       FROM h WINDOW w AS (PARTITION BY local_date ORDER BY observed_at)
                       UNION ALL
-                      SELECT local_date, extract(epoch FROM min(d1) - max(observed_at)) / 3600 - 1 FROM h GROUP BY local_date) x
+                      SELECT local_date, 0, extract(epoch FROM min(d1) - max(observed_at)) / 3600 - 1 FROM h GROUP BY local_date) x
                 GROUP BY local_date
             )
             SELECT d.local_date, d.air_temp_mean_c, g.n, g.gap

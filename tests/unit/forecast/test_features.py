@@ -182,18 +182,18 @@ def test_the_vectorized_grid_and_rows_match_the_station_by_station_reference():
 
 def test_the_climatology_uses_only_hours_of_valid_days():
     """#28: a day whose mean temperature the daily summary does not publish (too few hours, a long gap)
-    gives nothing to the climatology; in_spans marks the rows whose target lies in a valid day."""
+    gives nothing to the climatology; in_spans marks the rows whose target lies in one of those days."""
     at = pd.to_datetime(["2024-07-13 15:00", "2024-07-14 15:00", "2024-07-15 15:00"], utc=True)
     rows = pd.DataFrame(
         {"station_code": ["A807"] * 3, "target_at": at, "month": [7] * 3, "hour_utc": [15] * 3,
          "target_change": [1.0, 5.0, 3.0]}
     )  # fmt: skip
     spans = pd.DataFrame(
-        {"station_code": ["A807", "A807"],
-         "day_start": pd.to_datetime(["2024-07-13 03:00", "2024-07-15 03:00"], utc=True),
-         "day_end": pd.to_datetime(["2024-07-14 03:00", "2024-07-16 03:00"], utc=True)}
+        {"station_code": ["A807"],
+         "day_start": pd.to_datetime(["2024-07-14 03:00"], utc=True),
+         "day_end": pd.to_datetime(["2024-07-15 03:00"], utc=True)}
     )  # fmt: skip
-    rows["day_valid"] = fx.in_spans(rows, "target_at", spans)
+    rows["day_valid"] = ~fx.in_spans(rows, "target_at", spans)  # 14 July is incomplete
     assert rows["day_valid"].tolist() == [True, False, True]
     assert fx.climatology(rows)["clim_change"].tolist() == [2.0]  # (1 + 3) / 2: the 14th left out
     assert fx.in_spans(rows.iloc[:0], "target_at", spans).tolist() == []

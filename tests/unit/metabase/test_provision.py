@@ -30,7 +30,7 @@ def test_first_run_creates_everything_with_the_right_calls():
         report = provision(settings_for(fake), SPEC, sync_timeout_s=20)
     writes = fake.writes()
     assert writes[0] == ("POST", "/api/setup") and ("POST", "/api/session") not in writes
-    assert ("POST", "/api/database") in writes and writes.count(("POST", "/api/card")) == 8
+    assert ("POST", "/api/database") in writes and writes.count(("POST", "/api/card")) == 9
     assert writes.index(("POST", "/api/database")) < writes.index(next(w for w in writes if "sync_schema" in w[1]))
     assert writes[-1][0] == "PUT" and writes[-1][1].startswith("/api/dashboard/")
     (db,) = fake.databases.values()
@@ -38,7 +38,7 @@ def test_first_run_creates_everything_with_the_right_calls():
     assert db["details"]["user"] == "lumen_reader" and db["details"]["host"] == "postgres"
     assert db["details"]["schema-filters-patterns"] == "processed_data,analytics"
     (dash,) = fake.dashboards.values()
-    assert dash["name"] == "LÚMEN — Clima INMET" and len(dash["dashcards"]) == 8
+    assert dash["name"] == "LÚMEN — Clima INMET" and len(dash["dashcards"]) == 9
     assert {p["slug"] for p in dash["parameters"]} == {"station", "start", "end"}
     temp = next(c for c in dash["dashcards"] if fake.cards[c["card_id"]]["name"] == "Temperatura diária (°C)")
     assert {m["parameter_id"] for m in temp["parameter_mappings"]} == {"station", "start", "end"}
@@ -91,7 +91,7 @@ def test_embedded_socket_database_is_refused_for_metabase():
 
 def test_spec_checks(tmp_path: Path):
     spec = specs.load(SPEC)
-    assert len(spec.questions) == 8 and spec.version.startswith("v0.50")
+    assert len(spec.questions) == 9 and spec.version.startswith("v0.50")
     bad = yaml.safe_load(SPEC.read_text())
     bad["questions"][0]["sql"] += " AND x = {{undeclared}}"
     path = tmp_path / "bad.yml"
